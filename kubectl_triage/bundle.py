@@ -1,0 +1,195 @@
+"""BundleSource: the Source protocol over a bundle directory (docs/bundle-format.md), which
+is also what `kubectl cluster-info dump --output-directory` writes.
+
+Pure file reading; a bundle's "now" is its manifest's createdAt, so ages and windows come
+out the same as when it was taken.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from kubectl_triage.errors import BundleError, NotFound
+from kubectl_triage.evidence import Gap, LogRef
+from kubectl_triage.records import parse_time
+from kubectl_triage.source import KINDS, LogWindow
+
+MANIFEST = "triage-bundle.json"
+_CHUNK = 1 << 20
+_DUMP_MARK = re.compile(r"^==== (START|END) logs for container (\S+) of pod (\S+)/(\S+) ====$")
+
+
+def demo_path() -> Path:
+    return Path(__file__).parent / "demo" / "taskflow"
+
+
+class BundleSource:
+    def __init__(self, root: Path) -> None:
+        if not root.is_dir():
+            raise BundleError(f"bundle {root}: not a directory")
+        self.root = root
+        self.manifest = self._manifest()
+        if not self.manifest and not any(root.glob("*/pods.json")):
+            raise BundleError(f"bundle {root}: no {MANIFEST} and no NAMESPACE/pods.json: "
+                              "not a kubectl-triage bundle or a kubectl cluster-info dump")
+        self.context = str(self.manifest.get("context") or f"bundle:{root.name}")
+
+    def _manifest(self) -> dict[str, Any]:
+        path = self.root / MANIFEST
+        if not path.is_file():
+            return {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise BundleError(f"bundle {self.root}: cannot read {MANIFEST}: {exc}") from None
+        return data if isinstance(data, dict) else {}
+
+    def default_namespace(self) -> str:
+        names = self.manifest.get("namespaces") or self.namespaces()
+        return names[0] if len(names) == 1 else "default"
+
+    def now(self) -> datetime:
+        created = parse_time(str(self.manifest.get("createdAt") or ""))
+        return created or datetime.now(timezone.utc)
+
+    def namespaces(self) -> list[str]:
+        return sorted(p.parent.name for p in self.root.glob("*/pods.json"))
+
+    def list(self, kind: str, namespace: str | None, *, selector: str = "") -> list[dict[str, Any]]:
+        if kind not in KINDS:
+            raise ValueError(kind)
+        if kind == "nodes":
+            files = [self.root / "nodes.json"]
+        elif namespace:
+            files = [self.root / namespace / f"{kind}.json"]
+        else:
+            files = sorted(self.root.glob(f"*/{kind}.json"))
+        items: list[dict[str, Any]] = []
+        for path in files:
+            items.extend(self._items(path, kind))
+        return [i for i in items if matches_selector(i, selector)] if selector else items
+
+    def _items(self, path: Path, kind: str) -> list[dict[str, Any]]:
+        if not path.is_file():
+            if kind == "pods" and not path.parent.is_dir():
+                raise NotFound(f'namespace "{path.parent.name}" is not in bundle {self.root}')
+            return []
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise BundleError(f"bundle {self.root}: cannot read {path.name}: {exc}") from None
+        namespace = path.parent.name if path.parent != self.root else ""
+        items = data.get("items") or [] if isinstance(data, dict) else []
+        for item in items:  # a kubectl dump leaves namespace in metadata; be sure
+            meta = item.setdefault("metadata", {})
+            if namespace and kind != "nodes":
+                meta.setdefault("namespace", namespace)
+        return items
+
+    def log(self, ref: LogRef, window: LogWindow) -> Iterator[bytes]:
+        folder = self.root / ref.namespace / ref.pod
+        path = folder / (f"{ref.container}.previous.log" if ref.previous else f"{ref.container}.log")
+        if path.is_file():
+            return _windowed(_read_chunks(path), window, self.now())
+        dump = folder / "logs.txt"
+        if dump.is_file() and not ref.previous:
+            return _windowed(iter([_dump_section(dump, ref)]), window, self.now())
+        what = "previous log" if ref.previous else "log"
+        raise NotFound(f"no {what} of container {ref.container} of pod {ref.pod} in the bundle")
+
+    def recorded_gaps(self) -> list[Gap]:
+        gaps = []
+        for g in self.manifest.get("gaps") or []:
+            if isinstance(g, dict):
+                gaps.append(Gap(kind=str(g.get("kind", "")), reason=str(g.get("reason", "Error")),
+                                message=str(g.get("message", "")),
+                                namespace=str(g.get("namespace", "")), pod=str(g.get("pod", "")),
+                                container=str(g.get("container", ""))))
+        return gaps
+
+
+def _read_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            yield chunk
+
+
+def _dump_section(path: Path, ref: LogRef) -> bytes:
+    """One container's log out of kubectl's logs.txt (all containers between markers)."""
+    out: list[str] = []
+    inside = False
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            m = _DUMP_MARK.match(line.rstrip("\n"))
+            if m:
+                inside = m.group(1) == "START" and m.group(2) == ref.container
+                continue
+            if inside:
+                out.append(line)
+    if out and len(out) == 1 and out[0].startswith("Request log error:"):
+        raise NotFound(f"log of {ref.pod}/{ref.container} was not readable: {out[0].strip()}")
+    return "".join(out).encode()
+
+
+def _windowed(chunks: Iterator[bytes], window: LogWindow, now: datetime) -> Iterator[bytes]:
+    """Apply --tail/--since to a stored log, as the API server would."""
+    if window.tail is None and window.since is None:
+        yield from chunks
+        return
+    lines = b"".join(chunks).splitlines(keepends=True)
+    if window.since is not None:
+        cutoff = now - window.since
+        lines = [ln for ln in lines if (_line_time(ln) or cutoff) >= cutoff]
+    if window.tail is not None and window.tail >= 0:
+        lines = lines[-window.tail:] if window.tail else []
+    yield b"".join(lines)
+
+
+def _line_time(line: bytes) -> datetime | None:
+    head = line[:40].split(b" ", 1)[0].decode("ascii", "replace")
+    return parse_time(head) if head[:4].isdigit() else None
+
+
+_REQ = re.compile(r"^\s*(!?)([\w./-]+)\s*(?:(==|=|!=)\s*([\w.-]*)|\s+(in|notin)\s*\(([^)]*)\))?\s*$")
+
+
+def matches_selector(item: dict[str, Any], selector: str) -> bool:
+    """Kubernetes label-selector semantics (=, ==, !=, in, notin, exists, !exists)."""
+    labels = (item.get("metadata") or {}).get("labels") or {}
+    for requirement in _split_selector(selector):
+        m = _REQ.match(requirement)
+        if not m:
+            raise ValueError(f"unable to parse requirement: {requirement!r}")
+        negate, key, op, value, set_op, values = m.groups()
+        if op:
+            ok = labels.get(key) == value
+            if (op == "!=") == ok:
+                return False
+        elif set_op:
+            choices = {v.strip() for v in values.split(",")}
+            inside = labels.get(key) in choices
+            if (set_op == "in") != inside:
+                return False
+        elif bool(negate) == (key in labels):
+            return False
+    return True
+
+
+def _split_selector(selector: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for ch in selector:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    if current.strip():
+        parts.append(current)
+    return parts

@@ -1,0 +1,101 @@
+"""`events [TARGET]`: events in the order they happened, warnings first, grouped by object
+and reason, rolled up to the owning workload, and judged by the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from kubectl_triage.collect.gather import collect_events, load_workloads, resolve_target
+from kubectl_triage.collect.objects import owner_index
+from kubectl_triage.commands.common import Run
+from kubectl_triage.commands.timefmt import age
+from kubectl_triage.evidence import Event, Pod
+from kubectl_triage.report import Report, Table
+from kubectl_triage.rules.engine import Tally
+from kubectl_triage.rules.facts import event_records
+
+_COLUMNS = ("type", "last seen", "workload", "object", "reason", "count", "message",
+            "first seen", "source")
+_WIDE = ("first seen", "source")
+
+
+@dataclass
+class _Row:
+    event: Event
+    workload: str
+    count: int
+    first: datetime | None
+    last: datetime | None
+
+
+def events_report(run: Run, *, target: str | None) -> Report:
+    events, gaps = collect_events(run.source, run.namespace)
+    ws = load_workloads(run.source, run.namespace)
+    workload_of = _rollup(ws.pods, ws.raw.get("replicasets", []))
+    if target:
+        events = _about(events, resolve_target(ws, target), ws.raw.get("replicasets", []))
+    tally = Tally(run.ruleset)
+    tally.add_all(event_records(events))
+    now = run.source.now()
+    rows = [_row_cells(r, now) for r in _grouped(events, workload_of)]
+    return Report(
+        context=run.source.context, namespace=run.namespace_label, command="events",
+        findings=tally.findings(context=run.context_values(target or "")),
+        tables=(Table("events", _COLUMNS, tuple(rows), wide_columns=_WIDE),),
+        gaps=tuple(gaps + ws.gaps),
+    )
+
+
+def _rollup(pods: list[Pod], replicasets: list[dict]) -> dict[str, str]:
+    """Object uid (pod, ReplicaSet) -> "deployment/NAME"."""
+    out = {p.uid: p.workload_name for p in pods if p.uid}
+    for uid, owner in owner_index(replicasets).items():
+        out[uid] = f"{owner.kind.lower()}/{owner.name}"
+    return out
+
+
+def _about(events: list[Event], pods: list[Pod], replicasets: list[dict]) -> list[Event]:
+    """Events of the target's pods, their ReplicaSets and workload: by uid, or kind+name
+    when an event carries no uid; never by name alone."""
+    uids, keys = set(), set()
+    for pod in pods:
+        uids.add(pod.uid)
+        keys.add(("Pod", pod.name))
+        for owner in (pod.owner, pod.workload):
+            if owner:
+                uids.add(owner.uid)
+                keys.add((owner.kind, owner.name))
+    for rs in replicasets:
+        if any(ref.get("uid") in uids for ref in rs["metadata"].get("ownerReferences") or []):
+            uids.add(rs["metadata"].get("uid"))
+            keys.add(("ReplicaSet", rs["metadata"]["name"]))
+    uids.discard("")
+    return [e for e in events if (e.uid in uids if e.uid else (e.kind, e.name) in keys)]
+
+
+def _grouped(events: list[Event], workload_of: dict[str, str]) -> list[_Row]:
+    groups: dict[tuple, _Row] = {}
+    for e in sorted(events, key=lambda e: _sort_time(e.last)):
+        key = (e.namespace, e.kind, e.name, e.uid, e.reason, e.type)
+        row = groups.get(key)
+        if row is None:
+            workload = workload_of.get(e.uid, "") or (
+                f"{e.kind.lower()}/{e.name}" if e.kind in ("Deployment", "StatefulSet") else "")
+            groups[key] = _Row(e, workload, e.count, e.first, e.last)
+            continue
+        row.count += e.count
+        row.first = min((t for t in (row.first, e.first) if t), default=None)
+        row.last, row.event = e.last or row.last, e  # the latest message speaks
+    return sorted(groups.values(), key=lambda r: (r.event.type != "Warning", _sort_time(r.last)))
+
+
+def _sort_time(value: datetime | None) -> float:
+    return value.timestamp() if value else float("-inf")
+
+
+def _row_cells(row: _Row, now: datetime) -> tuple[str, ...]:
+    e = row.event
+    return (e.type, age(row.last, now), row.workload or "-", f"{e.kind.lower()}/{e.name}",
+            e.reason, str(row.count), " ".join(e.message.split()), age(row.first, now),
+            e.source or "-")

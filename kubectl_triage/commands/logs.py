@@ -1,0 +1,70 @@
+"""`logs TARGET` and `analyze FILE|-`: log records grouped, counted and named by the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kubectl_triage.collect.gather import (
+    LogOptions,
+    collect_logs,
+    load_workloads,
+    log_refs,
+    resolve_target,
+)
+from kubectl_triage.commands.common import Run
+from kubectl_triage.evidence import Level, LogRef, Record
+from kubectl_triage.report import Report, Table
+from kubectl_triage.rules.engine import RuleSet, Tally, analyze_chunks
+from kubectl_triage.rules.facts import status_records
+
+_RECORD_COLUMNS = ("time", "pod", "container", "level", "rule", "message")
+
+
+def logs_report(run: Run, *, target: str | None, selector: str, options: LogOptions) -> Report:
+    ws = load_workloads(run.source, run.namespace, selector=selector)
+    pods = resolve_target(ws, target) if target else ws.pods
+    refs = log_refs(pods, options)
+    result = collect_logs(run.source, refs, options=options, prefilter=run.ruleset.prefilter,
+                          progress=run.progress)
+    tally = Tally(run.ruleset)
+    tables = ()
+    if options.all_lines or options.grep:
+        tables = (_records_table(tally, result.records),)
+    else:
+        tally.add_all(result.records)
+    tally.add_all(status_records(pods))
+    names = {p.name for p in pods}
+    recorded = [g for g in run.source.recorded_gaps() if not g.pod or g.pod in names]
+    workload = target.rpartition("/")[2] if target else ""
+    return Report(
+        context=run.source.context, namespace=run.namespace_label, command="logs",
+        findings=tally.findings(context=run.context_values(workload)),
+        groups=tuple(g for g in tally.groups() if any(w.kind == "log" for w in g.where)),
+        tables=tables, gaps=tuple(ws.gaps + result.gaps + recorded),
+        notes=(f"{len(pods)} pod(s), {result.read} of {len(refs)} log(s) read.",),
+    )
+
+
+def _records_table(tally: Tally, records: Iterable[Record]) -> Table:
+    """Every record (--all-lines) or every match (--grep), each annotated with its rule."""
+    rows = []
+    for record in records:
+        match = tally.add(record)
+        ref = record.ref
+        rows.append((
+            record.time.strftime("%H:%M:%S") if record.time else "-",
+            ref.pod if ref else "-", ref.describe().split("/", 1)[1] if ref else "-",
+            record.level.name.lower() if record.level else "-",
+            match.rule.id if match else "-", record.text.replace("\n", " \\n ")[:300],
+        ))
+    return Table("records", _RECORD_COLUMNS, tuple(rows))
+
+
+def analyze_report(ruleset: RuleSet, chunks: Iterable[bytes], *, name: str,
+                   all_lines: bool = False) -> Report:
+    tally = Tally(ruleset, min_level=Level.WARNING)
+    analyze_chunks(chunks, ruleset, tally=tally, all_lines=all_lines,
+                   ref=LogRef("", name, ""))
+    return Report(context="-", namespace="-", command="analyze",
+                  findings=tally.findings(context={"target": "<deployment>"}),
+                  groups=tally.groups(), notes=(f"Analyzed {name}.",))

@@ -1,0 +1,58 @@
+"""`status`: pod and sidecar health per workload."""
+
+from __future__ import annotations
+
+from kubectl_triage.collect.gather import load_workloads, resolve_target
+from kubectl_triage.commands.common import Run
+from kubectl_triage.commands.timefmt import age
+from kubectl_triage.evidence import ContainerState, Pod
+from kubectl_triage.report import Report, Table
+from kubectl_triage.rules.engine import Tally
+from kubectl_triage.rules.facts import status_records
+
+_COLUMNS = ("workload", "pod", "ready", "status", "restarts", "last termination", "age",
+            "sidecars", "image", "node")
+_WIDE = ("image", "node")
+
+
+def status_report(run: Run, *, target: str | None, selector: str = "") -> Report:
+    ws = load_workloads(run.source, run.namespace, selector=selector)
+    pods = resolve_target(ws, target) if target else ws.pods
+    now = run.source.now()
+    rows = [_row(p, now) for p in sorted(pods, key=lambda p: (p.workload_name, p.name))]
+    tally = Tally(run.ruleset)
+    tally.add_all(status_records(pods))
+    return Report(
+        context=run.source.context, namespace=run.namespace_label, command="status",
+        findings=tally.findings(context=run.context_values(target or "")),
+        tables=(Table("pods", _COLUMNS, tuple(rows), wide_columns=_WIDE),), gaps=tuple(ws.gaps),
+    )
+
+
+def pod_status(pod: Pod) -> str:
+    """What kubectl's STATUS column would say."""
+    if pod.reason:
+        return pod.reason
+    for c in pod.containers:
+        if c.init and c.state == "waiting" and c.reason not in ("", "PodInitializing"):
+            return f"Init:{c.reason}"
+    for c in pod.containers:
+        if not c.init and c.state in ("waiting", "terminated") and c.reason:
+            return c.reason
+    return pod.phase
+
+
+def _row(pod: Pod, now) -> tuple[str, ...]:
+    app = [c for c in pod.containers if not c.init]
+    ready = sum(c.ready for c in app)
+    last = [_last(c) for c in app if c.last_state]
+    sidecars = [f"{c.name}:{'ready' if c.ready else c.reason or c.state}" for c in app if c.sidecar]
+    return (pod.workload_name, pod.name, f"{ready}/{len(app)}", pod_status(pod),
+            str(sum(c.restarts for c in pod.containers)), ", ".join(last) or "-",
+            age(pod.created, now), ", ".join(sidecars) or "-",
+            ", ".join(c.image for c in app), pod.node or "-")
+
+
+def _last(c: ContainerState) -> str:
+    code = f" ({c.last_exit_code})" if c.last_exit_code is not None else ""
+    return f"{c.name}: {c.last_reason or c.last_state}{code}"

@@ -1,0 +1,159 @@
+"""Evidence as plain, frozen data: pods and their containers, events, log records, gaps.
+
+Collectors produce these, rules and renderers consume them; nothing here talks to a
+cluster or judges anything. Imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Level(enum.IntEnum):
+    """A log record's level, as detected from the line (UNKNOWN when it says none)."""
+
+    UNKNOWN = 0
+    DEBUG = 10
+    INFO = 20
+    WARNING = 30
+    ERROR = 40
+    CRITICAL = 50
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        key = text.strip().upper()
+        if key == "WARN":
+            key = "WARNING"
+        try:
+            return cls[key]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (use info, warning or error)") from None
+
+
+class Verdict(enum.Enum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True, slots=True)
+class LogRef:
+    """One container's log: current, or the previous (crashed) instance's."""
+
+    namespace: str
+    pod: str
+    container: str
+    previous: bool = False
+
+    def describe(self) -> str:
+        suffix = " (previous)" if self.previous else ""
+        return f"{self.pod}/{self.container}{suffix}"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One logical log entry: a line, or a whole stack trace."""
+
+    text: str  # prefixes stripped; a multi-line trace keeps its newlines
+    level: Level
+    message: str  # the header line, or the JSON/logfmt message field
+    time: datetime | None = None  # server-side timestamp, else the line's own
+    line: int = 0  # 1-based line number of the header in its log
+    ref: LogRef | None = None  # the log it came from (kind "log")
+    fields: Mapping[str, str] = field(default_factory=dict)
+    kind: str = "log"  # log | event | status
+    namespace: str = ""  # for events and status: the object it is about
+    obj: str = ""  # "Pod/web-1", "ReplicaSet/web-7c9d"
+    count: int = 1  # an event seen 30 times is one record that counts 30
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerState:
+    name: str
+    image: str
+    ready: bool
+    restarts: int
+    state: str  # running | waiting | terminated | unknown
+    reason: str = ""  # waiting/terminated reason, e.g. CrashLoopBackOff
+    message: str = ""
+    exit_code: int | None = None
+    started: datetime | None = None
+    last_state: str = ""  # terminated | "" ; the previous instance
+    last_reason: str = ""
+    last_exit_code: int | None = None
+    last_finished: datetime | None = None
+    init: bool = False
+    sidecar: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    kind: str
+    name: str
+    uid: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Pod:
+    namespace: str
+    name: str
+    uid: str
+    phase: str
+    node: str
+    created: datetime | None
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    owner: Owner | None  # direct owner (ReplicaSet, StatefulSet, …)
+    workload: Owner | None  # top owner (Deployment, StatefulSet, DaemonSet, Job)
+    containers: tuple[ContainerState, ...]
+    reason: str = ""  # pod-level reason, e.g. Evicted
+    message: str = ""
+    conditions: Mapping[str, str] = field(default_factory=dict)  # type -> status
+    condition_reasons: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def workload_name(self) -> str:
+        if self.workload:
+            return f"{self.workload.kind.lower()}/{self.workload.name}"
+        return f"pod/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    namespace: str
+    kind: str  # involvedObject.kind
+    name: str
+    uid: str
+    reason: str
+    message: str
+    type: str  # Normal | Warning
+    count: int
+    first: datetime | None
+    last: datetime | None  # series.lastObservedTime, else lastTimestamp, else eventTime
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Evidence that could not be collected, and why; shown in every report."""
+
+    kind: str  # logs | previous-logs | pods | events | …
+    reason: str  # a Kubernetes Status reason (Forbidden, NotFound, …) or Error
+    message: str
+    namespace: str = ""
+    pod: str = ""
+    container: str = ""

@@ -1,0 +1,97 @@
+"""Raw kubectl-style flags -> typed options, and the run's environment.
+
+kubectl passes none of its global flags to a plugin and users type them before or after the
+subcommand, so `hoist_global_flags` moves them in front before click parses. Imports nothing
+heavy: `--help` must stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from kubectl_triage.kube.config import ConnectOptions
+
+# Global flags that take a value, and those that do not (long and short spellings).
+VALUE_FLAGS = {
+    "--kubeconfig", "--context", "--cluster", "--user", "--namespace", "-n", "--server", "-s",
+    "--token", "--certificate-authority", "--tls-server-name", "--as", "--as-group",
+    "--as-uid", "--request-timeout", "--output", "-o", "--bundle", "--rules",
+    "--max-requests", "--fail-on",
+}
+BOOL_FLAGS = {"--all-namespaces", "-A", "--insecure-skip-tls-verify", "--no-color", "--demo",
+              "--debug", "--no-headers"}
+_SHORT_VALUE = {f for f in VALUE_FLAGS if len(f) == 2}
+
+
+def hoist_global_flags(argv: list[str]) -> list[str]:
+    """Move global flags (and their values) in front of the subcommand."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--":
+            rest.extend(argv[i:])
+            break
+        name = token.split("=", 1)[0]
+        if name in VALUE_FLAGS and "=" not in token and name == token:
+            front.extend(argv[i:i + 2])
+            i += 2
+            continue
+        if (name in VALUE_FLAGS and name.startswith("--")) or name in BOOL_FLAGS:
+            front.append(token)
+        elif token[:2] in _SHORT_VALUE and len(token) > 2 and not token.startswith("--"):
+            front.append(token)  # -ntaskflow
+        else:
+            rest.append(token)
+        i += 1
+    return front + rest
+
+
+@dataclass
+class Environment:
+    """Streams and settings of one run; tests pass their own."""
+
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def stdout_is_tty(self) -> bool:
+        return _isatty(self.stdout)
+
+    def stderr_is_tty(self) -> bool:
+        return _isatty(self.stderr)
+
+    def colour_wanted(self, *, no_color: bool) -> bool:
+        # NO_COLOR counts when set at all, even empty (no-color.org).
+        if no_color or "NO_COLOR" in self.env or self.env.get("TERM") == "dumb":
+            return False
+        return self.stdout_is_tty()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    namespace: str | None
+    all_namespaces: bool
+    output: str
+    no_color: bool
+    no_headers: bool
+    bundle: Path | None
+    demo: bool
+    debug: bool
+    rules: Path | None
+    max_requests: int
+    fail_on: str | None
+    connect: ConnectOptions  # kube/config.py imports the client only when connecting

@@ -1,0 +1,163 @@
+"""The report: what every command produces and every renderer consumes.
+
+Plain frozen data plus `to_dict`, whose shape is the stable JSON report of DESIGN.md
+(fields may be added, never renamed). Imports `evidence` and the standard library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from kubectl_triage.evidence import Gap, Level, Severity, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    kind: str  # log | event | status
+    namespace: str = ""
+    pod: str = ""
+    container: str = ""
+    previous: bool = False
+    obj: str = ""  # "Pod/web-1" for events and status
+
+    def label(self) -> str:
+        if self.kind == "log" and not self.container:
+            return self.pod
+        if self.kind == "log":
+            return f"{self.pod}/{self.container}" + (" (previous)" if self.previous else "")
+        return self.obj or self.pod
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind}
+        for key in ("namespace", "pod", "container", "obj"):
+            value = getattr(self, key)
+            if value:
+                out["object" if key == "obj" else key] = value
+        if self.previous:
+            out["previous"] = True
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Records that are the same once numbers, ids and times are set aside."""
+
+    fingerprint: str
+    level: Level
+    rule: str  # "" when no rule names it
+    count: int
+    where: tuple[Where, ...]
+    example: str
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fingerprint": self.fingerprint, "level": self.level.name.lower(),
+            "rule": self.rule or None, "count": self.count,
+            "where": [w.to_dict() for w in self.where], "example": self.example,
+            "firstSeen": _iso(self.first_seen), "lastSeen": _iso(self.last_seen),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    title: str
+    cause: str
+    fix: str
+    next: tuple[str, ...]
+    count: int
+    where: tuple[Where, ...]
+    example: str
+    first_seen: datetime | None
+    last_seen: datetime | None
+    detail: str = ""  # what a detector measured, e.g. "fired 1h after due time"
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "rule": self.rule, "severity": self.severity.label, "title": self.title,
+            "cause": self.cause, "fix": self.fix, "next": list(self.next), "count": self.count,
+            "where": [w.to_dict() for w in self.where], "example": self.example,
+            "firstSeen": _iso(self.first_seen), "lastSeen": _iso(self.last_seen),
+        }
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    step: str
+    verdict: Verdict
+    detail: str
+    next: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "verdict": self.verdict.value, "detail": self.detail,
+                "next": list(self.next)}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A section of rows for people (events, status, rules); also emitted in JSON."""
+
+    name: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    wide_columns: tuple[str, ...] = ()  # shown only with -o wide
+
+    def to_dict(self) -> list[dict[str, str]]:
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Report:
+    context: str
+    namespace: str
+    command: str
+    findings: tuple[Finding, ...] = ()
+    groups: tuple[Group, ...] = ()
+    checks: tuple[Check, ...] = ()
+    tables: tuple[Table, ...] = ()
+    gaps: tuple[Gap, ...] = ()
+    notes: tuple[str, ...] = ()  # one-line facts about the run ("read 3 pods, 6 logs")
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "apiVersion": "triage/v1", "kind": "Report", "command": self.command,
+            "context": self.context, "namespace": self.namespace,
+            "findings": [f.to_dict() for f in self.findings],
+            "checks": [c.to_dict() for c in self.checks],
+            "groups": [g.to_dict() for g in self.groups],
+            "gaps": [_gap(g) for g in self.gaps],
+        }
+        for table in self.tables:
+            out[table.name] = table.to_dict()
+        out.update(self.extra)
+        return out
+
+
+def _gap(gap: Gap) -> dict[str, str]:
+    return {k: v for k, v in (
+        ("kind", gap.kind), ("reason", gap.reason), ("message", gap.message),
+        ("namespace", gap.namespace), ("pod", gap.pod), ("container", gap.container),
+    ) if v}
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def sort_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=lambda f: (-f.severity, -f.count, f.rule)))

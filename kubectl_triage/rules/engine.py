@@ -1,0 +1,202 @@
+"""Applies the rules table and the detectors to records; groups and counts what it finds.
+
+`RuleSet` is built once per run (it compiles the prefilter); `Tally` takes records one at a
+time and keeps only aggregates, so memory stays flat however long the logs are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from kubectl_triage.evidence import Level, LogRef, Record, Severity
+from kubectl_triage.records import Prefilter
+from kubectl_triage.report import Finding, Group, Where, sort_findings
+from kubectl_triage.rules import detectors
+from kubectl_triage.rules.model import Rule, Specificity
+
+# Words that make a record worth parsing even when no rule names it: level words and the
+# starts of stack traces. Rules add their own literals.
+LEVEL_LITERALS = ("err", "warn", "fatal", "crit", "panic", "severe", "exception", "traceback",
+                  "fail")
+
+
+@dataclass(frozen=True)
+class Match:
+    rule: Rule
+    detail: str = ""
+
+
+class RuleSet:
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        # Most specific first: the first specific match ends the search.
+        self.rules = tuple(sorted(rules, key=lambda r: -r.specificity))
+        self.by_id = {r.id: r for r in rules}
+        literals = [w for r in rules for w in r.literals]
+        self.prefilter = Prefilter([*literals, *LEVEL_LITERALS, *detectors.LITERALS])
+
+    def classify(self, record: Record) -> Match | None:
+        lowered = record.text.lower()
+        best: Rule | None = None
+        for rule in self.rules:
+            if best is not None and rule.specificity < best.specificity:
+                break
+            if record.kind not in rule.scopes:
+                continue
+            if record.level and record.level < rule.min_level:
+                continue
+            if rule.matches(record.text, lowered):
+                best = rule
+                break
+        if best is None or best.specificity < Specificity.SPECIFIC:
+            found = detectors.detect(record, lowered)
+            if found and found[0] in self.by_id:
+                return Match(self.by_id[found[0]], found[1])
+        return Match(best) if best else None
+
+
+_NORMALISE = [
+    (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"), "<time>"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
+    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<ip>"),
+    (re.compile(r"\b(?=[a-z]*\d)[0-9a-z]{5,}\b", re.I), "<id>"),
+    (re.compile(r"\d+(?:\.\d+)?"), "#"),
+]
+
+
+def fingerprint(record: Record) -> str:
+    """The record with numbers, ids, addresses and times set aside."""
+    lines = record.text.split("\n")
+    key = record.message.split("\n", 1)[0][:200]
+    if len(lines) > 1:
+        key += " | " + lines[-1].strip()[:200]
+    for pattern, repl in _NORMALISE:
+        key = pattern.sub(repl, key)
+    return key
+
+
+def where_of(record: Record) -> Where:
+    if record.ref is not None:
+        ref = record.ref
+        return Where("log", ref.namespace, ref.pod, ref.container, ref.previous)
+    return Where(record.kind, record.namespace, obj=record.obj)
+
+
+@dataclass
+class _Acc:
+    level: Level
+    rule: str
+    example: str
+    detail: str
+    count: int = 0
+    where: dict[Where, None] = field(default_factory=dict)
+    first: datetime | None = None
+    last: datetime | None = None
+
+    def add(self, record: Record) -> None:
+        self.count += record.count
+        self.where.setdefault(where_of(record))
+        self.level = max(self.level, record.level)
+        if record.time is not None:
+            self.first = record.time if self.first is None else min(self.first, record.time)
+            self.last = record.time if self.last is None else max(self.last, record.time)
+
+
+class Tally:
+    """Takes records, keeps groups (by fingerprint) and the rule that names each."""
+
+    def __init__(self, ruleset: RuleSet, *, min_level: Level = Level.WARNING) -> None:
+        self.ruleset = ruleset
+        self.min_level = min_level  # unnamed records below this are not grouped
+        self._groups: dict[tuple[str, str], _Acc] = {}
+
+    def add(self, record: Record) -> Match | None:
+        match = self.ruleset.classify(record)
+        if match is None and record.level < self.min_level:
+            return None
+        rule_id = match.rule.id if match else ""
+        key = (rule_id, fingerprint(record))
+        acc = self._groups.get(key)
+        if acc is None:
+            acc = self._groups[key] = _Acc(record.level, rule_id, record.text,
+                                          match.detail if match else "")
+        acc.add(record)
+        return match
+
+    def add_all(self, records: Iterable[Record]) -> None:
+        for record in records:
+            self.add(record)
+
+    def groups(self) -> tuple[Group, ...]:
+        out = [
+            Group(fp, acc.level, acc.rule, acc.count, tuple(acc.where), acc.example,
+                  acc.first, acc.last)
+            for (_, fp), acc in self._groups.items()
+        ]
+        out.sort(key=lambda g: (not g.rule, -g.level, -g.count))
+        return tuple(out)
+
+    def findings(self, *, context: dict[str, str] | None = None) -> tuple[Finding, ...]:
+        by_rule: dict[str, list[_Acc]] = {}
+        for (rule_id, _), acc in self._groups.items():
+            if rule_id:
+                by_rule.setdefault(rule_id, []).append(acc)
+        return sort_findings([
+            _finding(self.ruleset.by_id[rule_id], accs, context or {})
+            for rule_id, accs in by_rule.items()
+        ])
+
+
+def _finding(rule: Rule, accs: list[_Acc], context: dict[str, str]) -> Finding:
+    top = max(accs, key=lambda a: a.count)
+    where: dict[Where, None] = {}
+    for acc in accs:
+        where.update(acc.where)
+    firsts = [a.first for a in accs if a.first]
+    lasts = [a.last for a in accs if a.last]
+    first_where = next(iter(top.where))
+    return Finding(
+        rule=rule.id, severity=rule.severity, title=rule.title, cause=rule.cause, fix=rule.fix,
+        next=tuple(fill_command(cmd, first_where, context) for cmd in rule.next),
+        count=sum(a.count for a in accs), where=tuple(where), example=top.example,
+        first_seen=min(firsts) if firsts else None, last_seen=max(lasts) if lasts else None,
+        detail=top.detail,
+    )
+
+
+class _Blanks(dict):
+    def __missing__(self, key: str) -> str:
+        return f"<{key}>"
+
+
+def fill_command(template: str, where: Where, context: dict[str, str]) -> str:
+    """Fill a rule's next command with what the finding knows: {pod}, {namespace}, …"""
+    values = _Blanks(context)
+    for key in ("namespace", "pod", "container"):
+        if getattr(where, key):
+            values[key] = getattr(where, key)
+    if where.obj and "pod" not in values and where.obj.startswith("Pod/"):
+        values["pod"] = where.obj[4:]
+    values.setdefault("target", values.get("workload", values.get("pod", "<target>")))
+    command = template.format_map(values)
+    if " -n " not in command and values.get("namespace", "<namespace>") != "<namespace>" \
+            and "{namespace}" not in template and command.startswith("kubectl"):
+        command += f" -n {values['namespace']}"
+    return command
+
+
+def severity_at_least(findings: Iterable[Finding], threshold: Severity) -> bool:
+    return any(f.severity >= threshold for f in findings)
+
+
+def analyze_chunks(chunks: Iterable[bytes], ruleset: RuleSet, *, tally: Tally | None = None,
+                   all_lines: bool = False, ref: LogRef | None = None) -> Tally:
+    """Apply the rules to raw log bytes (a file, stdin, one container's log)."""
+    from kubectl_triage.records import iter_records
+
+    tally = tally or Tally(ruleset)
+    prefilter = None if all_lines else ruleset.prefilter
+    tally.add_all(iter_records(chunks, prefilter=prefilter, ref=ref))
+    return tally

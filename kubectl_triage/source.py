@@ -1,0 +1,47 @@
+"""Where evidence comes from: the Source protocol that the live cluster and a bundle share.
+
+Collectors ask a Source for resources (plain API JSON) and log bytes; they never know which
+one they read. Imports only the standard library and `evidence`/`errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from kubectl_triage.evidence import Gap, LogRef
+
+KINDS = ("pods", "deployments", "replicasets", "statefulsets", "daemonsets", "services",
+         "events", "nodes")
+
+
+@dataclass(frozen=True)
+class LogWindow:
+    """Which part of a log to read. None means the source's default."""
+
+    tail: int | None = None
+    since: timedelta | None = None
+
+
+class Source(Protocol):
+    context: str
+
+    def default_namespace(self) -> str: ...
+
+    def now(self) -> datetime: ...
+
+    def namespaces(self) -> list[str]: ...
+
+    def list(self, kind: str, namespace: str | None, *, selector: str = "") -> list[dict[str, Any]]:
+        """Items of one kind (plain API JSON); namespace None means all namespaces."""
+        ...
+
+    def log(self, ref: LogRef, window: LogWindow) -> Iterator[bytes]:
+        """A container's log as `kubectl logs --timestamps` gives it, in chunks."""
+        ...
+
+    def recorded_gaps(self) -> list[Gap]:
+        """Gaps known before collection (a bundle's manifest); a live cluster has none."""
+        ...
