@@ -86,7 +86,9 @@ Global flags (kubectl's, parsed by the plugin) work before or after the subcomma
 @click.group(cls=TriageGroup, epilog=EPILOG,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @_global
-@click.version_option(__version__, "--version", prog_name="kubectl-triage")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, _, value: _print_version(ctx, value),
+              help="Print the version and exit.")
 @click.pass_context
 def cli(ctx: click.Context, **flags: Any) -> None:
     """Find out why a microservice on Kubernetes fails: logs, events and pod status judged
@@ -94,6 +96,13 @@ def cli(ctx: click.Context, **flags: Any) -> None:
     env = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
     ctx.meta[_ENV_KEY] = env
     ctx.obj = _options(flags, env)
+
+
+def _print_version(ctx: click.Context, value: bool) -> None:
+    if value:
+        env = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
+        env.stdout.write(f"kubectl-triage {__version__}\n")
+        ctx.exit()
 
 
 def _options(flags: dict[str, Any], env: Environment) -> GlobalOptions:
