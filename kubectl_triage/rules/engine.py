@@ -35,7 +35,7 @@ class RuleSet:
         self.rules = tuple(sorted(rules, key=lambda r: -r.specificity))
         self.by_id = {r.id: r for r in rules}
         literals = [w for r in rules for w in r.literals]
-        self.prefilter = Prefilter([*literals, *LEVEL_LITERALS, *detectors.LITERALS])
+        self.prefilter = Prefilter([*literals, *detectors.LITERALS], quiet_words=LEVEL_LITERALS)
 
     def classify(self, record: Record) -> Match | None:
         lowered = record.text.lower()
