@@ -83,6 +83,20 @@ _MAX_RECORD_LINES = 400  # a longer trace is cut: its head and cause are what ma
 _MAX_BACKTRACK = 400
 
 
+_CAUSE_LINE = re.compile(r"^(?:[A-Za-z_][\w.$]*(?:Error|Exception|Exit|Warning|Greenlet|Fault)\b"
+                         r"|panic: |Caused by: |fatal error: )")
+
+
+def cause_line(text: str) -> str:
+    """The line of a multi-line record that names what went wrong: the last exception line
+    of a trace (its last `Caused by:` for Java), else the last non-empty line."""
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    for line in reversed(lines):
+        if _CAUSE_LINE.match(line):
+            return line
+    return lines[-1] if lines else ""
+
+
 def clean_line(line: str) -> str:
     """Strip control sequences and run-tool prefixes from one line."""
     if "\x1b" in line or not line.isprintable():
@@ -212,21 +226,24 @@ class _Grouper:
     def __init__(self) -> None:
         self.in_python_trace = False
         self.in_go_panic = False
+        self.traced = False  # the record holds a Python traceback: chained ones follow blank lines
         self.head = ""
 
     def reset(self) -> None:
-        self.in_python_trace = self.in_go_panic = False
+        self.in_python_trace = self.in_go_panic = self.traced = False
         self.head = ""
 
     def continues(self, line: str, *, size: int) -> bool:
         if size >= _MAX_RECORD_LINES:
             return False
         if line.startswith("Traceback (most recent call last)"):
-            # After an INFO/DEBUG line a traceback is an uncaught exception printed next to
-            # it (logger.exception writes ERROR), not part of it: keep its level its own.
-            if self.head and parse_header(self.head).level in (Level.DEBUG, Level.INFO):
+            # After an INFO/DEBUG/WARNING line a traceback is an uncaught exception printed
+            # next to it (logger.exception writes ERROR), not part of it: keep its own level.
+            if self.head and Level.UNKNOWN < parse_header(self.head).level < Level.ERROR:
                 return False
-            self.in_python_trace = True
+            self.in_python_trace = self.traced = True
+            return True
+        if line == "" and self.traced:
             return True
         if line[:1] in (" ", "\t") and _EVENT_ROW.match(line):
             return False
@@ -244,7 +261,7 @@ class _Grouper:
 
     def starts(self, line: str) -> None:
         self.head = line
-        self.in_python_trace = line.startswith("Traceback (most recent call last)")
+        self.in_python_trace = self.traced = line.startswith("Traceback (most recent call last)")
         self.in_go_panic = line.startswith(("panic: ", "fatal error: "))
 
 

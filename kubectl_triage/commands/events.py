@@ -41,7 +41,8 @@ def events_report(run: Run, *, target: str | None) -> Report:
     rows = [_row_cells(r, now) for r in _grouped(events, workload_of)]
     return Report(
         context=run.source.context, namespace=run.namespace_label, command="events",
-        findings=tally.findings(context=run.context_values(target or "")),
+        findings=tally.findings(context=run.context_values(target or ""),
+                              workload_of=run.workload_of(ws.pods)),
         tables=(Table("events", _COLUMNS, tuple(rows), wide_columns=_WIDE),),
         gaps=tuple(gaps + ws.gaps),
     )

@@ -38,7 +38,8 @@ def logs_report(run: Run, *, target: str | None, selector: str, options: LogOpti
     workload = target.rpartition("/")[2] if target else ""
     return Report(
         context=run.source.context, namespace=run.namespace_label, command="logs",
-        findings=tally.findings(context=run.context_values(workload)),
+        findings=tally.findings(context=run.context_values(workload),
+                              workload_of=run.workload_of(pods)),
         groups=tuple(g for g in tally.groups() if any(w.kind == "log" for w in g.where)),
         tables=tables, gaps=tuple(ws.gaps + result.gaps + recorded),
         notes=(f"{len(pods)} pod(s), {result.read} of {len(refs)} log(s) read.",),

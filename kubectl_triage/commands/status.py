@@ -24,7 +24,8 @@ def status_report(run: Run, *, target: str | None, selector: str = "") -> Report
     tally.add_all(status_records(pods))
     return Report(
         context=run.source.context, namespace=run.namespace_label, command="status",
-        findings=tally.findings(context=run.context_values(target or "")),
+        findings=tally.findings(context=run.context_values(target or ""),
+                              workload_of=run.workload_of(pods)),
         tables=(Table("pods", _COLUMNS, tuple(rows), wide_columns=_WIDE),), gaps=tuple(ws.gaps),
     )
 

@@ -29,7 +29,8 @@ def summary_report(run: Run, *, max_requests: int) -> Report:
     workloads = sorted({p.workload_name for p in ws.pods})
     return Report(
         context=run.source.context, namespace=run.namespace_label, command="summary",
-        findings=tally.findings(context=run.context_values()),
+        findings=tally.findings(context=run.context_values(),
+                              workload_of=run.workload_of(ws.pods)),
         gaps=tuple(ws.gaps + logs.gaps + event_gaps + run.source.recorded_gaps()),
         notes=(f"{len(workloads)} workload(s), {len(ws.pods)} pod(s), {logs.read} log(s), "
                f"{len(events)} event(s) read.",),

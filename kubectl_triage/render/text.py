@@ -8,7 +8,7 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from kubectl_triage.evidence import Level, Severity
-from kubectl_triage.records import clean_line
+from kubectl_triage.records import cause_line, clean_line
 from kubectl_triage.render import RenderOptions
 from kubectl_triage.report import Finding, Group, Report, Table
 
@@ -123,7 +123,7 @@ def _one_line(text: str) -> str:
     lines = safe(text).split("\n")
     if len(lines) == 1:
         return lines[0]
-    return f"{lines[0]} ... {lines[-1].strip()}"
+    return f"{lines[0]} ... {cause_line(safe(text)).strip()}"
 
 
 def _level(level: Level) -> str:

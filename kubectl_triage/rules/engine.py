@@ -7,12 +7,12 @@ time and keeps only aggregates, so memory stays flat however long the logs are.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from kubectl_triage.evidence import Level, LogRef, Record, Severity
-from kubectl_triage.records import Prefilter
+from kubectl_triage.records import Prefilter, cause_line
 from kubectl_triage.report import Finding, Group, Where, sort_findings
 from kubectl_triage.rules import detectors
 from kubectl_triage.rules.model import Rule, Specificity
@@ -68,10 +68,9 @@ _NORMALISE = [
 
 def fingerprint(record: Record) -> str:
     """The record with numbers, ids, addresses and times set aside."""
-    lines = record.text.split("\n")
     key = record.message.split("\n", 1)[0][:200]
-    if len(lines) > 1:
-        key += " | " + lines[-1].strip()[:200]
+    if "\n" in record.text:
+        key += " | " + cause_line(record.text).strip()[:200]
     for pattern, repl in _NORMALISE:
         key = pattern.sub(repl, key)
     return key
@@ -138,18 +137,22 @@ class Tally:
         out.sort(key=lambda g: (not g.rule, -g.level, -g.count))
         return tuple(out)
 
-    def findings(self, *, context: dict[str, str] | None = None) -> tuple[Finding, ...]:
+    def findings(self, *, context: dict[str, str] | None = None,
+                 workload_of: Mapping[str, str] | None = None) -> tuple[Finding, ...]:
+        """One finding per rule. `workload_of` (pod -> deployment name) lets next commands
+        name the workload rather than one of its pods."""
         by_rule: dict[str, list[_Acc]] = {}
         for (rule_id, _), acc in self._groups.items():
             if rule_id:
                 by_rule.setdefault(rule_id, []).append(acc)
         return sort_findings([
-            _finding(self.ruleset.by_id[rule_id], accs, context or {})
+            _finding(self.ruleset.by_id[rule_id], accs, context or {}, workload_of or {})
             for rule_id, accs in by_rule.items()
         ])
 
 
-def _finding(rule: Rule, accs: list[_Acc], context: dict[str, str]) -> Finding:
+def _finding(rule: Rule, accs: list[_Acc], context: dict[str, str],
+             workload_of: Mapping[str, str]) -> Finding:
     top = max(accs, key=lambda a: a.count)
     where: dict[Where, None] = {}
     for acc in accs:
@@ -159,11 +162,20 @@ def _finding(rule: Rule, accs: list[_Acc], context: dict[str, str]) -> Finding:
     first_where = next(iter(top.where))
     return Finding(
         rule=rule.id, severity=rule.severity, title=rule.title, cause=rule.cause, fix=rule.fix,
-        next=tuple(fill_command(cmd, first_where, context) for cmd in rule.next),
+        next=tuple(fill_command(cmd, first_where, _with_workload(context, first_where, workload_of))
+                   for cmd in rule.next),
         count=sum(a.count for a in accs), where=tuple(where), example=top.example,
         first_seen=min(firsts) if firsts else None, last_seen=max(lasts) if lasts else None,
         detail=top.detail,
     )
+
+
+def _with_workload(context: dict[str, str], where: Where,
+                   workload_of: Mapping[str, str]) -> dict[str, str]:
+    pod = where.pod or (where.obj[4:] if where.obj.startswith("Pod/") else "")
+    if "workload" in context or pod not in workload_of:
+        return context
+    return {**context, "workload": workload_of[pod]}
 
 
 class _Blanks(dict):
