@@ -153,7 +153,7 @@ class Tally:
 
 def _finding(rule: Rule, accs: list[_Acc], context: dict[str, str],
              workload_of: Mapping[str, str]) -> Finding:
-    top = max(accs, key=lambda a: a.count)
+    top = max(accs, key=lambda a: (a.level, a.count))  # the error line over its info echo
     where: dict[Where, None] = {}
     for acc in accs:
         where.update(acc.where)
