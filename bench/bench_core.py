@@ -64,8 +64,13 @@ def make_log(path: Path, megabytes: int) -> Path:
         while written < target:
             lines = []
             for _ in range(2000):
-                fields = dict(a=rng.randrange(9), b=rng.randrange(250), port=rng.randrange(30000, 60000),
-                              n=rng.randrange(10000), s=rng.randrange(60))
+                fields = dict(
+                    a=rng.randrange(9),
+                    b=rng.randrange(250),
+                    port=rng.randrange(30000, 60000),
+                    n=rng.randrange(10000),
+                    s=rng.randrange(60),
+                )
                 roll = rng.random()
                 pool = FAILURES if roll < 0.003 else BENIGN if roll < 0.02 else NORMAL
                 lines.append("2026-11-27T22:41:03.120458000Z " + rng.choice(pool).format(**fields))
@@ -75,14 +80,14 @@ def make_log(path: Path, megabytes: int) -> Path:
     return path
 
 
-def timed(cmd: list[str], *, stdout=None) -> tuple[float, int]:
+def timed(cmd: list[str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of one run of cmd."""
-    stdout = stdout or tempfile.TemporaryFile()
-    start = time.perf_counter()
     # Not DEVNULL: GNU grep stops at the first match when its output is /dev/null.
-    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
+    with tempfile.TemporaryFile() as stdout:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0, 1, 3):
         raise SystemExit(f"{cmd} failed: {status}")
     return elapsed, usage.ru_maxrss
@@ -118,8 +123,11 @@ def main() -> None:
         log = make_log(args.workdir / f"app-{size}MB.log", size)
         mb = log.stat().st_size / 1e6
         runs = args.runs if size <= 200 else 1
-        ours, theirs = side_by_side([triage, "analyze", str(log), "-o", "json"],
-                                    ["grep", "-Eic", "(error|exception|fail|warn)", str(log)], runs)
+        ours, theirs = side_by_side(
+            [triage, "analyze", str(log), "-o", "json"],
+            ["grep", "-Eic", "(error|exception|fail|warn)", str(log)],
+            runs,
+        )
         a, b = statistics.median(t for t, _ in ours), statistics.median(t for t, _ in theirs)
         rss = max(r for _, r in ours) / 1024
         print(f"== analyze {mb:.0f} MB ({runs} run(s), median)")

@@ -35,8 +35,10 @@ class BundleSource:
         self.root = root
         self.manifest = self._manifest()
         if not self.manifest and not any(root.glob("*/pods.json")):
-            raise BundleError(f"bundle {root}: no {MANIFEST} and no NAMESPACE/pods.json: "
-                              "not a kubectl-triage bundle or a kubectl cluster-info dump")
+            raise BundleError(
+                f"bundle {root}: no {MANIFEST} and no NAMESPACE/pods.json: "
+                "not a kubectl-triage bundle or a kubectl cluster-info dump"
+            )
         self.context = str(self.manifest.get("context") or f"bundle:{root.name}")
 
     def _manifest(self) -> dict[str, Any]:
@@ -93,7 +95,9 @@ class BundleSource:
 
     def log(self, ref: LogRef, window: LogWindow) -> Iterator[bytes]:
         folder = self.root / ref.namespace / ref.pod
-        path = folder / (f"{ref.container}.previous.log" if ref.previous else f"{ref.container}.log")
+        path = folder / (
+            f"{ref.container}.previous.log" if ref.previous else f"{ref.container}.log"
+        )
         if path.is_file():
             return _windowed(_read_chunks(path), window, self.now())
         dump = folder / "logs.txt"
@@ -106,10 +110,16 @@ class BundleSource:
         gaps = []
         for g in self.manifest.get("gaps") or []:
             if isinstance(g, dict):
-                gaps.append(Gap(kind=str(g.get("kind", "")), reason=str(g.get("reason", "Error")),
-                                message=str(g.get("message", "")),
-                                namespace=str(g.get("namespace", "")), pod=str(g.get("pod", "")),
-                                container=str(g.get("container", ""))))
+                gaps.append(
+                    Gap(
+                        kind=str(g.get("kind", "")),
+                        reason=str(g.get("reason", "Error")),
+                        message=str(g.get("message", "")),
+                        namespace=str(g.get("namespace", "")),
+                        pod=str(g.get("pod", "")),
+                        container=str(g.get("container", "")),
+                    )
+                )
         return gaps
 
 
@@ -146,7 +156,7 @@ def _windowed(chunks: Iterator[bytes], window: LogWindow, now: datetime) -> Iter
         cutoff = now - window.since
         lines = [ln for ln in lines if (_line_time(ln) or cutoff) >= cutoff]
     if window.tail is not None and window.tail >= 0:
-        lines = lines[-window.tail:] if window.tail else []
+        lines = lines[-window.tail :] if window.tail else []
     yield b"".join(lines)
 
 
@@ -155,7 +165,9 @@ def _line_time(line: bytes) -> datetime | None:
     return parse_time(head) if head[:4].isdigit() else None
 
 
-_REQ = re.compile(r"^\s*(!?)([\w./-]+)\s*(?:(==|=|!=)\s*([\w.-]*)|\s+(in|notin)\s*\(([^)]*)\))?\s*$")
+_REQ = re.compile(
+    r"^\s*(!?)([\w./-]+)\s*(?:(==|=|!=)\s*([\w.-]*)|\s+(in|notin)\s*\(([^)]*)\))?\s*$"
+)
 
 
 def matches_selector(item: dict[str, Any], selector: str) -> bool:

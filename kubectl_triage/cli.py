@@ -38,8 +38,14 @@ def _global(f: Callable) -> Callable:
     options = [
         click.option("-n", "--namespace", help="Namespace (default: the context's, else default)."),
         click.option("-A", "--all-namespaces", is_flag=True, help="All namespaces."),
-        click.option("-o", "--output", type=click.Choice(OUTPUTS), default="table",
-                     show_default=True, help="Output format."),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Choice(OUTPUTS),
+            default="table",
+            show_default=True,
+            help="Output format.",
+        ),
         click.option("--kubeconfig", help="Path to the kubeconfig file."),
         click.option("--context", help="Kubeconfig context to use."),
         click.option("--cluster", help="Kubeconfig cluster to use."),
@@ -52,18 +58,35 @@ def _global(f: Callable) -> Callable:
         click.option("--as", "as_user", help="Impersonate this user."),
         click.option("--as-group", multiple=True, help="Impersonate this group (repeatable)."),
         click.option("--as-uid", help="Impersonate this UID."),
-        click.option("--request-timeout", default="0", show_default=True,
-                     help="Per-request timeout: 30s, 1m, or seconds; 0 = the defaults."),
-        click.option("--bundle", type=click.Path(path_type=Path),
-                     help="Read a bundle directory (or a `kubectl cluster-info dump`) instead "
-                          "of a cluster."),
+        click.option(
+            "--request-timeout",
+            default="0",
+            show_default=True,
+            help="Per-request timeout: 30s, 1m, or seconds; 0 = the defaults.",
+        ),
+        click.option(
+            "--bundle",
+            type=click.Path(path_type=Path),
+            help="Read a bundle directory (or a `kubectl cluster-info dump`) instead of a cluster.",
+        ),
         click.option("--demo", is_flag=True, help="Read the shipped taskflow demo incident."),
-        click.option("--rules", type=click.Path(path_type=Path),
-                     help="Extra rules YAML (default: ~/.config/kubectl-triage/rules.yaml)."),
-        click.option("--max-requests", type=click.IntRange(1, 200), default=DEFAULT_MAX_REQUESTS,
-                     show_default=True, help="Concurrent log requests."),
-        click.option("--fail-on", type=click.Choice(["warning", "error"]),
-                     help="Exit 3 when a finding is at or above this severity."),
+        click.option(
+            "--rules",
+            type=click.Path(path_type=Path),
+            help="Extra rules YAML (default: ~/.config/kubectl-triage/rules.yaml).",
+        ),
+        click.option(
+            "--max-requests",
+            type=click.IntRange(1, 200),
+            default=DEFAULT_MAX_REQUESTS,
+            show_default=True,
+            help="Concurrent log requests.",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(["warning", "error"]),
+            help="Exit 3 when a finding is at or above this severity.",
+        ),
         click.option("--no-color", is_flag=True, help="No colour (also NO_COLOR)."),
         click.option("--no-headers", is_flag=True, help="No table headers."),
         click.option("--debug", is_flag=True, help="Show tracebacks."),
@@ -83,12 +106,20 @@ Examples:
 Global flags (kubectl's, parsed by the plugin) work before or after the subcommand."""
 
 
-@click.group(cls=TriageGroup, epilog=EPILOG,
-             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=TriageGroup,
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @_global
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
-              callback=lambda ctx, _, value: _print_version(ctx, value),
-              help="Print the version and exit.")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _, value: _print_version(ctx, value),
+    help="Print the version and exit.",
+)
 @click.pass_context
 def cli(ctx: click.Context, **flags: Any) -> None:
     """Find out why a microservice on Kubernetes fails: logs, events and pod status judged
@@ -114,19 +145,34 @@ def _options(flags: dict[str, Any], env: Environment) -> GlobalOptions:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--request-timeout") from None
     connect = ConnectOptions(
-        kubeconfig=flags["kubeconfig"], context=flags["context"], cluster=flags["cluster"],
-        user=flags["user"], server=flags["server"], token=flags["token"],
+        kubeconfig=flags["kubeconfig"],
+        context=flags["context"],
+        cluster=flags["cluster"],
+        user=flags["user"],
+        server=flags["server"],
+        token=flags["token"],
         certificate_authority=flags["certificate_authority"],
         insecure_skip_tls_verify=flags["insecure_skip_tls_verify"],
-        tls_server_name=flags["tls_server_name"], as_user=flags["as_user"],
-        as_groups=tuple(flags["as_group"]), as_uid=flags["as_uid"], request_timeout=timeout,
+        tls_server_name=flags["tls_server_name"],
+        as_user=flags["as_user"],
+        as_groups=tuple(flags["as_group"]),
+        as_uid=flags["as_uid"],
+        request_timeout=timeout,
         env=env.env,
     )
     return GlobalOptions(
-        namespace=flags["namespace"], all_namespaces=flags["all_namespaces"],
-        output=flags["output"], no_color=flags["no_color"], no_headers=flags["no_headers"],
-        bundle=flags["bundle"], demo=flags["demo"], debug=flags["debug"], rules=flags["rules"],
-        max_requests=flags["max_requests"], fail_on=flags["fail_on"], connect=connect,
+        namespace=flags["namespace"],
+        all_namespaces=flags["all_namespaces"],
+        output=flags["output"],
+        no_color=flags["no_color"],
+        no_headers=flags["no_headers"],
+        bundle=flags["bundle"],
+        demo=flags["demo"],
+        debug=flags["debug"],
+        rules=flags["rules"],
+        max_requests=flags["max_requests"],
+        fail_on=flags["fail_on"],
+        connect=connect,
     )
 
 
@@ -189,8 +235,9 @@ def _emit(report: Any) -> None:
     from kubectl_triage.render import RENDERERS, RenderOptions
 
     opts, env = _opts(), _env()
-    options = RenderOptions(color=env.colour_wanted(no_color=opts.no_color),
-                            no_headers=opts.no_headers)
+    options = RenderOptions(
+        color=env.colour_wanted(no_color=opts.no_color), no_headers=opts.no_headers
+    )
     env.stdout.write(RENDERERS[opts.output](report, options))
     env.stdout.flush()
     if opts.fail_on and any(f.severity >= Severity.parse(opts.fail_on) for f in report.findings):
@@ -209,13 +256,15 @@ def _regex(value: str | None, name: str) -> re.Pattern[str] | None:
 # ---- commands ---------------------------------------------------------------------------
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   kubectl triage logs taskflow-api -n taskflow     # deployment: pods of its current ReplicaSet
   kubectl triage logs pod/web-1 -c app --previous  # the crashed instance of one container
   kubectl triage logs -l app=web --since 15m
   kubectl triage logs sts/db --grep 'deadlock|timeout'
-  kubectl triage --demo logs taskflow-api""")
+  kubectl triage --demo logs taskflow-api"""
+)
 @click.argument("target", required=False)
 @click.option("-l", "--selector", default="", help="Label selector instead of a TARGET.")
 @click.option("-c", "--container", multiple=True, help="Only this container (repeatable).")
@@ -224,8 +273,16 @@ Examples:
 @click.option("--previous", is_flag=True, help="Only the previous (crashed) instances.")
 @click.option("--all-lines", is_flag=True, help="Every record, not only the failing ones.")
 @click.option("--grep", help="Only records matching this regex (case-insensitive).")
-def logs(target: str | None, selector: str, container: tuple[str, ...], tail: int | None,
-         since: str | None, previous: bool, all_lines: bool, grep: str | None) -> None:
+def logs(
+    target: str | None,
+    selector: str,
+    container: tuple[str, ...],
+    tail: int | None,
+    since: str | None,
+    previous: bool,
+    all_lines: bool,
+    grep: str | None,
+) -> None:
     """Error and warning records of every pod and sidecar of a workload, grouped and counted.
 
     TARGET is a deployment name, deploy/NAME, sts/NAME, ds/NAME or pod/NAME."""
@@ -240,17 +297,24 @@ def logs(target: str | None, selector: str, container: tuple[str, ...], tail: in
         window = LogWindow(tail=tail, since=parse_duration(since) if since else None)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
-    options = LogOptions(window=window, containers=container, previous=previous,
-                         all_lines=all_lines, grep=_regex(grep, "--grep"),
-                         max_requests=_opts().max_requests)
+    options = LogOptions(
+        window=window,
+        containers=container,
+        previous=previous,
+        all_lines=all_lines,
+        grep=_regex(grep, "--grep"),
+        max_requests=_opts().max_requests,
+    )
     _emit(logs_report(_run(), target=target, selector=selector, options=options))
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   kubectl triage events -n taskflow              # warnings first, oldest to newest
   kubectl triage events taskflow-api             # events of a deployment, its ReplicaSets and pods
-  kubectl triage events -A -o json""")
+  kubectl triage events -A -o json"""
+)
 @click.argument("target", required=False)
 def events(target: str | None) -> None:
     """Events in the order they happened, warnings first, grouped by object and reason and
@@ -260,10 +324,12 @@ def events(target: str | None) -> None:
     _emit(events_report(_run(), target=target))
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   kubectl triage status -n taskflow
-  kubectl triage status taskflow-api -o wide""")
+  kubectl triage status taskflow-api -o wide"""
+)
 @click.argument("target", required=False)
 @click.option("-l", "--selector", default="", help="Label selector.")
 def status(target: str | None, selector: str) -> None:
@@ -273,11 +339,13 @@ def status(target: str | None, selector: str) -> None:
     _emit(status_report(_run(), target=target, selector=selector))
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   kubectl logs deploy/api | kubectl triage analyze -
   kubectl triage analyze app.log
-  kubectl get events -n shop | kubectl triage analyze -""")
+  kubectl get events -n shop | kubectl triage analyze -"""
+)
 @click.argument("file", type=click.Path(allow_dash=True, path_type=Path))
 @click.option("--all-lines", is_flag=True, help="Parse every line (slower; no prefilter).")
 def analyze(file: Path, all_lines: bool) -> None:
@@ -309,11 +377,13 @@ def _file_chunks(path: Path):
             yield chunk
 
 
-@cli.group(epilog="""\b
+@cli.group(
+    epilog="""\b
 Examples:
   kubectl triage rules list
   kubectl triage rules show crash-loop
-  kubectl triage rules test ~/.config/kubectl-triage/rules.yaml""")
+  kubectl triage rules test ~/.config/kubectl-triage/rules.yaml"""
+)
 def rules() -> None:
     """The rules table: list it, show one rule, or test a rules file of your own."""
 
@@ -362,10 +432,12 @@ def _opts_override_demo() -> None:
     root.obj = replace(root.obj, demo=True, bundle=None)
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   kubectl triage summary -n taskflow
-  kubectl triage --demo summary -o markdown""")
+  kubectl triage --demo summary -o markdown"""
+)
 def summary() -> None:
     """Every finding of a namespace in one report: logs of all pods, events, pod status."""
     from kubectl_triage.commands.summary import summary_report

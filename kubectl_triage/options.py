@@ -17,13 +17,37 @@ from kubectl_triage.kube.config import ConnectOptions
 
 # Global flags that take a value, and those that do not (long and short spellings).
 VALUE_FLAGS = {
-    "--kubeconfig", "--context", "--cluster", "--user", "--namespace", "-n", "--server", "-s",
-    "--token", "--certificate-authority", "--tls-server-name", "--as", "--as-group",
-    "--as-uid", "--request-timeout", "--output", "-o", "--bundle", "--rules",
-    "--max-requests", "--fail-on",
+    "--kubeconfig",
+    "--context",
+    "--cluster",
+    "--user",
+    "--namespace",
+    "-n",
+    "--server",
+    "-s",
+    "--token",
+    "--certificate-authority",
+    "--tls-server-name",
+    "--as",
+    "--as-group",
+    "--as-uid",
+    "--request-timeout",
+    "--output",
+    "-o",
+    "--bundle",
+    "--rules",
+    "--max-requests",
+    "--fail-on",
 }
-BOOL_FLAGS = {"--all-namespaces", "-A", "--insecure-skip-tls-verify", "--no-color", "--demo",
-              "--debug", "--no-headers"}
+BOOL_FLAGS = {
+    "--all-namespaces",
+    "-A",
+    "--insecure-skip-tls-verify",
+    "--no-color",
+    "--demo",
+    "--debug",
+    "--no-headers",
+}
 _SHORT_VALUE = {f for f in VALUE_FLAGS if len(f) == 2}
 
 
@@ -39,7 +63,7 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
             break
         name = token.split("=", 1)[0]
         if name in VALUE_FLAGS and "=" not in token and name == token:
-            front.extend(argv[i:i + 2])
+            front.extend(argv[i : i + 2])
             i += 2
             continue
         if (name in VALUE_FLAGS and name.startswith("--")) or name in BOOL_FLAGS:

@@ -341,7 +341,8 @@ def _trie_pattern(words: Iterable[bytes]) -> bytes:
     def build(node: dict) -> bytes:
         if None in node and len(node) == 1:
             return b""
-        alts = [re.escape(bytes([b])) + build(node[b]) for b in sorted(k for k in node if k is not None)]
+        keys = sorted(k for k in node if k is not None)
+        alts = [re.escape(bytes([b])) + build(node[b]) for b in keys]
         body = alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
         return b"(?:" + body + b")?" if None in node else body
 
@@ -518,7 +519,8 @@ class _Scanner:
         while offset < end:
             nl = buf.find(b"\n", offset, end)
             stop = end if nl < 0 else nl + 1
-            line = _to_line(counter.number_at(offset), buf[offset:stop].decode("utf-8", "replace").rstrip("\r\n"))
+            raw = buf[offset:stop].decode("utf-8", "replace").rstrip("\r\n")
+            line = _to_line(counter.number_at(offset), raw)
             if current and grouper.continues(line.text, size=len(current)):
                 current.append(line)
             elif offset > pos and current:

@@ -56,10 +56,14 @@ class Group:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "fingerprint": self.fingerprint, "level": self.level.name.lower(),
-            "rule": self.rule or None, "count": self.count,
-            "where": [w.to_dict() for w in self.where], "example": self.example,
-            "firstSeen": _iso(self.first_seen), "lastSeen": _iso(self.last_seen),
+            "fingerprint": self.fingerprint,
+            "level": self.level.name.lower(),
+            "rule": self.rule or None,
+            "count": self.count,
+            "where": [w.to_dict() for w in self.where],
+            "example": self.example,
+            "firstSeen": _iso(self.first_seen),
+            "lastSeen": _iso(self.last_seen),
         }
 
 
@@ -80,10 +84,17 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         out = {
-            "rule": self.rule, "severity": self.severity.label, "title": self.title,
-            "cause": self.cause, "fix": self.fix, "next": list(self.next), "count": self.count,
-            "where": [w.to_dict() for w in self.where], "example": self.example,
-            "firstSeen": _iso(self.first_seen), "lastSeen": _iso(self.last_seen),
+            "rule": self.rule,
+            "severity": self.severity.label,
+            "title": self.title,
+            "cause": self.cause,
+            "fix": self.fix,
+            "next": list(self.next),
+            "count": self.count,
+            "where": [w.to_dict() for w in self.where],
+            "example": self.example,
+            "firstSeen": _iso(self.first_seen),
+            "lastSeen": _iso(self.last_seen),
         }
         if self.detail:
             out["detail"] = self.detail
@@ -98,8 +109,12 @@ class Check:
     next: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"step": self.step, "verdict": self.verdict.value, "detail": self.detail,
-                "next": list(self.next)}
+        return {
+            "step": self.step,
+            "verdict": self.verdict.value,
+            "detail": self.detail,
+            "next": list(self.next),
+        }
 
 
 @dataclass(frozen=True)
@@ -112,7 +127,7 @@ class Table:
     wide_columns: tuple[str, ...] = ()  # shown only with -o wide
 
     def to_dict(self) -> list[dict[str, str]]:
-        return [dict(zip(self.columns, row)) for row in self.rows]
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
 @dataclass(frozen=True)
@@ -133,8 +148,11 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "apiVersion": "triage/v1", "kind": "Report", "command": self.command,
-            "context": self.context, "namespace": self.namespace,
+            "apiVersion": "triage/v1",
+            "kind": "Report",
+            "command": self.command,
+            "context": self.context,
+            "namespace": self.namespace,
             "findings": [f.to_dict() for f in self.findings],
             "checks": [c.to_dict() for c in self.checks],
             "groups": [g.to_dict() for g in self.groups],
@@ -147,10 +165,18 @@ class Report:
 
 
 def _gap(gap: Gap) -> dict[str, str]:
-    return {k: v for k, v in (
-        ("kind", gap.kind), ("reason", gap.reason), ("message", gap.message),
-        ("namespace", gap.namespace), ("pod", gap.pod), ("container", gap.container),
-    ) if v}
+    return {
+        k: v
+        for k, v in (
+            ("kind", gap.kind),
+            ("reason", gap.reason),
+            ("message", gap.message),
+            ("namespace", gap.namespace),
+            ("pod", gap.pod),
+            ("container", gap.container),
+        )
+        if v
+    }
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -33,12 +33,17 @@ class _Stdin(io.TextIOWrapper):
     pass
 
 
-def run(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None,
-        tty: bool = False) -> Result:
+def run(
+    *args: str, stdin: bytes = b"", env: dict[str, str] | None = None, tty: bool = False
+) -> Result:
     out, err = _Text(tty), _Text(tty)
     stdin_stream = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
-    environment = Environment(stdout=out, stderr=err, stdin=stdin_stream,
-                              env={"HOME": "/nonexistent", "TERM": "xterm", **(env or {})})
+    environment = Environment(
+        stdout=out,
+        stderr=err,
+        stdin=stdin_stream,
+        env={"HOME": "/nonexistent", "TERM": "xterm", **(env or {})},
+    )
     try:
         main(list(args), environment)
         code = 0

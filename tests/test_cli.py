@@ -11,20 +11,31 @@ import pytest
 from kubectl_triage.options import hoist_global_flags
 from tests.helpers import run
 
-TRACE = (b"2026-11-27T23:00:00Z ERROR: Exception in ASGI application\n"
-         b"Traceback (most recent call last):\n  File \"/app/main.py\", line 9, in workers\n"
-         b"    return w.skills\nAttributeError: 'Worker' object has no attribute 'skills'\n"
-         b"2026-11-27T23:00:01Z INFO processed 10 tasks, 0 errors\n")
+TRACE = (
+    b"2026-11-27T23:00:00Z ERROR: Exception in ASGI application\n"
+    b'Traceback (most recent call last):\n  File "/app/main.py", line 9, in workers\n'
+    b"    return w.skills\nAttributeError: 'Worker' object has no attribute 'skills'\n"
+    b"2026-11-27T23:00:01Z INFO processed 10 tasks, 0 errors\n"
+)
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["logs", "api", "-n", "tf"], ["-n", "tf", "logs", "api"]),
-    (["-n", "tf", "logs", "api"], ["-n", "tf", "logs", "api"]),
-    (["logs", "api", "--namespace=tf", "-o", "json"], ["--namespace=tf", "-o", "json", "logs", "api"]),
-    (["logs", "-ntf", "api", "-A"], ["-ntf", "-A", "logs", "api"]),
-    (["logs", "api", "-c", "app", "--context", "x"], ["--context", "x", "logs", "api", "-c", "app"]),
-    (["analyze", "--", "-n"], ["analyze", "--", "-n"]),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["logs", "api", "-n", "tf"], ["-n", "tf", "logs", "api"]),
+        (["-n", "tf", "logs", "api"], ["-n", "tf", "logs", "api"]),
+        (
+            ["logs", "api", "--namespace=tf", "-o", "json"],
+            ["--namespace=tf", "-o", "json", "logs", "api"],
+        ),
+        (["logs", "-ntf", "api", "-A"], ["-ntf", "-A", "logs", "api"]),
+        (
+            ["logs", "api", "-c", "app", "--context", "x"],
+            ["--context", "x", "logs", "api", "-c", "app"],
+        ),
+        (["analyze", "--", "-n"], ["analyze", "--", "-n"]),
+    ],
+)
 def test_global_flags_move_in_front_of_the_subcommand(argv, expected):
     assert hoist_global_flags(argv) == expected
 
@@ -45,8 +56,19 @@ def test_json_report_keeps_its_schema():
     for key in ("context", "namespace", "findings", "checks"):
         assert key in report
     finding = report["findings"][0]
-    for key in ("rule", "severity", "title", "cause", "fix", "next", "count", "where",
-                "example", "firstSeen", "lastSeen"):
+    for key in (
+        "rule",
+        "severity",
+        "title",
+        "cause",
+        "fix",
+        "next",
+        "count",
+        "where",
+        "example",
+        "firstSeen",
+        "lastSeen",
+    ):
         assert key in finding, key
     assert finding["severity"] in ("info", "warning", "error")
     assert finding["firstSeen"] == "2026-11-27T23:00:00Z"
@@ -119,8 +141,12 @@ def test_version_command_and_flag():
 
 
 def test_installed_script_runs_and_keeps_stdout_for_data():
-    proc = subprocess.run([sys.executable, "-m", "kubectl_triage", "analyze", "-", "-o", "json"],
-                          input=TRACE, capture_output=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kubectl_triage", "analyze", "-", "-o", "json"],
+        input=TRACE,
+        capture_output=True,
+        check=False,
+    )
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["findings"][0]["rule"] == "schema-mismatch"
     assert proc.stderr == b""

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from tests.helpers import run
 
-SEEDS = {"schema-mismatch", "wrong-endpoint", "async-sqlalchemy-greenlet", "cloudevent-unwrap",
-         "timezone"}
+SEEDS = {
+    "schema-mismatch",
+    "wrong-endpoint",
+    "async-sqlalchemy-greenlet",
+    "cloudevent-unwrap",
+    "timezone",
+}
 
 
 def _rules(report: dict) -> set[str]:
@@ -35,12 +40,15 @@ def test_logs_of_a_deployment_reads_every_pod_and_sidecar_of_its_current_replica
     report = run("--demo", "logs", "taskflow-api", "-o", "json").json()
     pods = {w["pod"] for f in report["findings"] for w in f["where"] if w["kind"] == "log"}
     assert pods == {"taskflow-api-7c9d8f6b5-q8z4m", "taskflow-api-7c9d8f6b5-x2x7k"}
-    assert {"schema-mismatch", "wrong-endpoint", "async-sqlalchemy-greenlet", "timezone"} \
-        <= _rules(report)
+    assert {"schema-mismatch", "wrong-endpoint", "async-sqlalchemy-greenlet", "timezone"} <= _rules(
+        report
+    )
     assert "cloudevent-unwrap" not in _rules(report)  # that one is notification-service's
     wrong = next(f for f in report["findings"] if f["rule"] == "wrong-endpoint")
-    assert wrong["count"] > 1 and wrong["next"][1] == \
-        "kubectl triage logs taskflow-api --grep 404 -n taskflow"
+    assert (
+        wrong["count"] > 1
+        and wrong["next"][1] == "kubectl triage logs taskflow-api --grep 404 -n taskflow"
+    )
 
 
 def test_global_flags_after_the_subcommand_give_the_same_report():
@@ -58,8 +66,9 @@ def test_a_traceback_is_one_record_counted_once():
 
 def test_previous_log_of_the_crash_looping_pod_is_read_automatically():
     report = run("--demo", "logs", "reminder-worker", "-o", "json").json()
-    wheres = {(w["container"], w.get("previous", False))
-              for g in report["groups"] for w in g["where"]}
+    wheres = {
+        (w["container"], w.get("previous", False)) for g in report["groups"] for w in g["where"]
+    }
     assert ("worker", True) in wheres
     assert "crash-loop" in _rules(report)
 

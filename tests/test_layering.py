@@ -39,22 +39,27 @@ def test_rules_and_renderers_do_not_reach_the_cluster():
 
 def _modules_after(code: str) -> set[str]:
     probe = f"import sys\n{code}\nprint(' '.join(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
     return set(out.split())
 
 
 def test_help_does_not_import_kubernetes_or_yaml():
-    code = ("from kubectl_triage.cli import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass")
+    code = (
+        "from kubectl_triage.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    )
     loaded = _modules_after(code)
     assert "kubernetes" not in loaded
     assert "yaml" not in loaded
 
 
 def test_analyze_and_rules_do_not_import_kubernetes():
-    code = ("import io, sys\nfrom kubectl_triage.cli import main\n"
-            "sys.stdin = io.TextIOWrapper(io.BytesIO(b'ERROR x'))\n"
-            "for args in (['rules', 'list'], ['analyze', '-']):\n"
-            "    try:\n        main(args)\n    except SystemExit:\n        pass")
+    code = (
+        "import io, sys\nfrom kubectl_triage.cli import main\n"
+        "sys.stdin = io.TextIOWrapper(io.BytesIO(b'ERROR x'))\n"
+        "for args in (['rules', 'list'], ['analyze', '-']):\n"
+        "    try:\n        main(args)\n    except SystemExit:\n        pass"
+    )
     assert "kubernetes" not in _modules_after(code)

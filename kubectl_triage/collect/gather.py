@@ -21,11 +21,23 @@ from kubectl_triage.records import Prefilter, iter_records
 from kubectl_triage.source import LogWindow, Source
 
 _KIND_ALIASES = {
-    "deploy": "Deployment", "deployment": "Deployment", "deployments": "Deployment",
-    "sts": "StatefulSet", "statefulset": "StatefulSet", "statefulsets": "StatefulSet",
-    "ds": "DaemonSet", "daemonset": "DaemonSet", "daemonsets": "DaemonSet",
-    "rs": "ReplicaSet", "replicaset": "ReplicaSet", "replicasets": "ReplicaSet",
-    "po": "Pod", "pod": "Pod", "pods": "Pod", "job": "Job", "jobs": "Job",
+    "deploy": "Deployment",
+    "deployment": "Deployment",
+    "deployments": "Deployment",
+    "sts": "StatefulSet",
+    "statefulset": "StatefulSet",
+    "statefulsets": "StatefulSet",
+    "ds": "DaemonSet",
+    "daemonset": "DaemonSet",
+    "daemonsets": "DaemonSet",
+    "rs": "ReplicaSet",
+    "replicaset": "ReplicaSet",
+    "replicasets": "ReplicaSet",
+    "po": "Pod",
+    "pod": "Pod",
+    "pods": "Pod",
+    "job": "Job",
+    "jobs": "Job",
 }
 
 
@@ -40,8 +52,13 @@ class Workloads:
         return [i["metadata"]["name"] for i in self.raw.get(kind, [])]
 
 
-def load_workloads(source: Source, namespace: str | None, *, selector: str = "",
-                   kinds: Iterable[str] = ("deployments", "replicasets", "statefulsets")) -> Workloads:
+def load_workloads(
+    source: Source,
+    namespace: str | None,
+    *,
+    selector: str = "",
+    kinds: Iterable[str] = ("deployments", "replicasets", "statefulsets"),
+) -> Workloads:
     """Pods (required) and the owner objects (each optional: a failure becomes a gap)."""
     raw: dict[str, list[dict[str, Any]]] = {}
     gaps: list[Gap] = []
@@ -49,8 +66,14 @@ def load_workloads(source: Source, namespace: str | None, *, selector: str = "",
         try:
             raw[kind] = source.list(kind, namespace)
         except (Forbidden, NotFound) as exc:
-            gaps.append(Gap(kind=kind, reason=type(exc).__name__, message=exc.message,
-                            namespace=namespace or ""))
+            gaps.append(
+                Gap(
+                    kind=kind,
+                    reason=type(exc).__name__,
+                    message=exc.message,
+                    namespace=namespace or "",
+                )
+            )
             raw[kind] = []
     raw["pods"] = source.list("pods", namespace, selector=selector)
     rs_owners = owner_index(raw["replicasets"])
@@ -65,44 +88,71 @@ def resolve_target(ws: Workloads, target: str | None) -> list[Pod]:
     kind_text, _, name = target.rpartition("/")
     kind = _KIND_ALIASES.get(kind_text.lower()) if kind_text else None
     if kind_text and kind is None:
-        raise UsageError(f'unknown kind "{kind_text}" in "{target}" '
-                         "(use deploy/, sts/, ds/, rs/, job/ or pod/)")
+        raise UsageError(
+            f'unknown kind "{kind_text}" in "{target}" (use deploy/, sts/, ds/, rs/, job/ or pod/)'
+        )
     if kind == "Pod":
         pods = [p for p in ws.pods if p.name == name]
         if not pods:
-            raise NotFound(f'pods "{name}" not found{_in(ws)}',
-                           suggestions=_near(name, [p.name for p in ws.pods]))
+            raise NotFound(
+                f'pods "{name}" not found{_in(ws)}',
+                suggestions=_near(name, [p.name for p in ws.pods]),
+            )
         return pods
     if kind in (None, "Deployment"):
         pods = current_pods_of_deployment(ws, name)
         if pods is not None:
             return pods
         if kind is None:  # a bare name may also be a statefulset or a pod
-            pods = [p for p in ws.pods if _owned_by(p, name)] or [p for p in ws.pods if p.name == name]
+            pods = [p for p in ws.pods if _owned_by(p, name)] or [
+                p for p in ws.pods if p.name == name
+            ]
             if pods:
                 return pods
         candidates = ws.names("deployments") + ws.names("statefulsets")
-        raise NotFound(f'deployments.apps "{name}" not found{_in(ws)}',
-                       suggestions=_near(name, candidates + [p.name for p in ws.pods]))
-    pods = [p for p in ws.pods if p.workload and p.workload.kind == kind and p.workload.name == name
-            or p.owner and p.owner.kind == kind and p.owner.name == name]
+        raise NotFound(
+            f'deployments.apps "{name}" not found{_in(ws)}',
+            suggestions=_near(name, candidates + [p.name for p in ws.pods]),
+        )
+    pods = [
+        p
+        for p in ws.pods
+        if p.workload
+        and p.workload.kind == kind
+        and p.workload.name == name
+        or p.owner
+        and p.owner.kind == kind
+        and p.owner.name == name
+    ]
     if not pods:
-        raise NotFound(f'{kind.lower()} "{name}" has no pods{_in(ws)}',
-                       suggestions=_near(name, sorted({p.workload_name.split("/")[-1] for p in ws.pods})))
+        raise NotFound(
+            f'{kind.lower()} "{name}" has no pods{_in(ws)}',
+            suggestions=_near(name, sorted({p.workload_name.split("/")[-1] for p in ws.pods})),
+        )
     return pods
 
 
 def current_pods_of_deployment(ws: Workloads, name: str) -> list[Pod] | None:
     """Pods of the deployment's newest ReplicaSet; None if there is no such deployment."""
-    deployment = next((d for d in ws.raw.get("deployments", []) if d["metadata"]["name"] == name), None)
-    owned = [p for p in ws.pods if p.workload and p.workload.kind == "Deployment"
-             and p.workload.name == name]
+    deployment = next(
+        (d for d in ws.raw.get("deployments", []) if d["metadata"]["name"] == name), None
+    )
+    owned = [
+        p
+        for p in ws.pods
+        if p.workload and p.workload.kind == "Deployment" and p.workload.name == name
+    ]
     if deployment is None and not owned:
         return None
     uid = (deployment or {}).get("metadata", {}).get("uid")
-    sets = [rs for rs in ws.raw.get("replicasets", [])
-            if any(o.get("uid") == uid or o.get("name") == name and o.get("kind") == "Deployment"
-                   for o in rs["metadata"].get("ownerReferences") or [])]
+    sets = [
+        rs
+        for rs in ws.raw.get("replicasets", [])
+        if any(
+            o.get("uid") == uid or o.get("name") == name and o.get("kind") == "Deployment"
+            for o in rs["metadata"].get("ownerReferences") or []
+        )
+    ]
     if sets:
         newest = max(sets, key=_revision)
         current = [p for p in owned if p.owner and p.owner.uid == newest["metadata"].get("uid")]
@@ -161,9 +211,14 @@ class LogResult:
     read: int  # logs read
 
 
-def collect_logs(source: Source, refs: list[LogRef], *, options: LogOptions,
-                 prefilter: Prefilter | None,
-                 progress: Callable[[int, int], None] | None = None) -> LogResult:
+def collect_logs(
+    source: Source,
+    refs: list[LogRef],
+    *,
+    options: LogOptions,
+    prefilter: Prefilter | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> LogResult:
     records: list[Record] = []
     gaps: list[Gap] = []
     read = 0
@@ -184,8 +239,9 @@ def collect_logs(source: Source, refs: list[LogRef], *, options: LogOptions,
     return LogResult(records, gaps, read)
 
 
-def _read_one(source: Source, ref: LogRef, options: LogOptions,
-              prefilter: Prefilter | None) -> tuple[list[Record] | None, Gap | None]:
+def _read_one(
+    source: Source, ref: LogRef, options: LogOptions, prefilter: Prefilter | None
+) -> tuple[list[Record] | None, Gap | None]:
     try:
         records = list(iter_records(source.log(ref, options.window), ref=ref, prefilter=prefilter))
     except (NotFound, BadRequest) as exc:
@@ -200,14 +256,26 @@ def _read_one(source: Source, ref: LogRef, options: LogOptions,
 
 
 def _gap(ref: LogRef, exc: TriageError) -> Gap:
-    return Gap(kind="previous-logs" if ref.previous else "logs", reason=type(exc).__name__,
-               message=exc.message, namespace=ref.namespace, pod=ref.pod, container=ref.container)
+    return Gap(
+        kind="previous-logs" if ref.previous else "logs",
+        reason=type(exc).__name__,
+        message=exc.message,
+        namespace=ref.namespace,
+        pod=ref.pod,
+        container=ref.container,
+    )
 
 
 def collect_events(source: Source, namespace: str | None) -> tuple[list[Event], list[Gap]]:
     try:
         items = source.list("events", namespace)
     except (Forbidden, NotFound) as exc:
-        return [], [Gap(kind="events", reason=type(exc).__name__, message=exc.message,
-                        namespace=namespace or "")]
+        return [], [
+            Gap(
+                kind="events",
+                reason=type(exc).__name__,
+                message=exc.message,
+                namespace=namespace or "",
+            )
+        ]
     return [to_event(i) for i in items], []

@@ -33,7 +33,11 @@ def owner_index(replicasets: Iterable[dict[str, Any]]) -> dict[str, Owner]:
 
 
 def to_pod(item: dict[str, Any], rs_owners: dict[str, Owner]) -> Pod:
-    meta, spec, status = item.get("metadata") or {}, item.get("spec") or {}, item.get("status") or {}
+    meta, spec, status = (
+        item.get("metadata") or {},
+        item.get("spec") or {},
+        item.get("status") or {},
+    )
     owner = controller_of(meta)
     workload = owner
     if owner and owner.kind == "ReplicaSet":
@@ -41,38 +45,66 @@ def to_pod(item: dict[str, Any], rs_owners: dict[str, Owner]) -> Pod:
     statuses = {s.get("name"): s for s in status.get("containerStatuses") or []}
     init_statuses = {s.get("name"): s for s in status.get("initContainerStatuses") or []}
     containers = [
-        _container(c, init_statuses.get(c.get("name")) or {}, init=True,
-                   sidecar=c.get("restartPolicy") == "Always")
+        _container(
+            c,
+            init_statuses.get(c.get("name")) or {},
+            init=True,
+            sidecar=c.get("restartPolicy") == "Always",
+        )
         for c in spec.get("initContainers") or []
     ]
-    containers += [_container(c, statuses.get(c.get("name")) or {}, init=False,
-                              sidecar=c.get("name") in SIDECAR_NAMES)
-                   for c in spec.get("containers") or []]
+    containers += [
+        _container(
+            c, statuses.get(c.get("name")) or {}, init=False, sidecar=c.get("name") in SIDECAR_NAMES
+        )
+        for c in spec.get("containers") or []
+    ]
     conditions = {c.get("type", ""): c.get("status", "") for c in status.get("conditions") or []}
-    reasons = {c.get("type", ""): f"{c.get('reason', '')}: {c.get('message', '')}".strip(": ")
-               for c in status.get("conditions") or [] if c.get("reason")}
+    reasons = {
+        c.get("type", ""): f"{c.get('reason', '')}: {c.get('message', '')}".strip(": ")
+        for c in status.get("conditions") or []
+        if c.get("reason")
+    }
     return Pod(
-        namespace=meta.get("namespace", ""), name=meta.get("name", ""), uid=meta.get("uid", ""),
-        phase=status.get("phase", "Unknown"), node=spec.get("nodeName", ""),
-        created=_time(meta.get("creationTimestamp")), labels=meta.get("labels") or {},
-        annotations=meta.get("annotations") or {}, owner=owner, workload=workload,
-        containers=tuple(containers), reason=status.get("reason", ""),
-        message=status.get("message", ""), conditions=conditions, condition_reasons=reasons,
+        namespace=meta.get("namespace", ""),
+        name=meta.get("name", ""),
+        uid=meta.get("uid", ""),
+        phase=status.get("phase", "Unknown"),
+        node=spec.get("nodeName", ""),
+        created=_time(meta.get("creationTimestamp")),
+        labels=meta.get("labels") or {},
+        annotations=meta.get("annotations") or {},
+        owner=owner,
+        workload=workload,
+        containers=tuple(containers),
+        reason=status.get("reason", ""),
+        message=status.get("message", ""),
+        conditions=conditions,
+        condition_reasons=reasons,
     )
 
 
-def _container(spec: dict[str, Any], status: dict[str, Any], *, init: bool,
-               sidecar: bool) -> ContainerState:
+def _container(
+    spec: dict[str, Any], status: dict[str, Any], *, init: bool, sidecar: bool
+) -> ContainerState:
     state_name, state = next(iter((status.get("state") or {"unknown": {}}).items()))
     last_name, last = next(iter((status.get("lastState") or {"": {}}).items()), ("", {}))
     return ContainerState(
-        name=spec.get("name", ""), image=status.get("image") or spec.get("image", ""),
-        ready=bool(status.get("ready")), restarts=int(status.get("restartCount") or 0),
-        state=state_name, reason=(state or {}).get("reason", ""),
-        message=(state or {}).get("message", ""), exit_code=(state or {}).get("exitCode"),
-        started=_time((state or {}).get("startedAt")), last_state=last_name if last else "",
-        last_reason=(last or {}).get("reason", ""), last_exit_code=(last or {}).get("exitCode"),
-        last_finished=_time((last or {}).get("finishedAt")), init=init, sidecar=sidecar,
+        name=spec.get("name", ""),
+        image=status.get("image") or spec.get("image", ""),
+        ready=bool(status.get("ready")),
+        restarts=int(status.get("restartCount") or 0),
+        state=state_name,
+        reason=(state or {}).get("reason", ""),
+        message=(state or {}).get("message", ""),
+        exit_code=(state or {}).get("exitCode"),
+        started=_time((state or {}).get("startedAt")),
+        last_state=last_name if last else "",
+        last_reason=(last or {}).get("reason", ""),
+        last_exit_code=(last or {}).get("exitCode"),
+        last_finished=_time((last or {}).get("finishedAt")),
+        init=init,
+        sidecar=sidecar,
     )
 
 
@@ -81,15 +113,29 @@ def to_event(item: dict[str, Any]) -> Event:
     series = item.get("series") or {}
     first = _time(item.get("firstTimestamp")) or _time(item.get("eventTime"))
     # kubectl events: series.lastObservedTime, then lastTimestamp, then eventTime.
-    last = (_time(series.get("lastObservedTime")) or _time(item.get("lastTimestamp"))
-            or _time(item.get("eventTime")) or _time((item.get("metadata") or {}).get("creationTimestamp")))
+    last = (
+        _time(series.get("lastObservedTime"))
+        or _time(item.get("lastTimestamp"))
+        or _time(item.get("eventTime"))
+        or _time((item.get("metadata") or {}).get("creationTimestamp"))
+    )
     count = int(series.get("count") or item.get("count") or 1)
-    source = (item.get("source") or {}).get("component") or item.get("reportingComponent") \
-        or item.get("reportingController") or ""
+    source = (
+        (item.get("source") or {}).get("component")
+        or item.get("reportingComponent")
+        or item.get("reportingController")
+        or ""
+    )
     return Event(
         namespace=(item.get("metadata") or {}).get("namespace") or obj.get("namespace", ""),
-        kind=obj.get("kind", ""), name=obj.get("name", ""), uid=obj.get("uid", ""),
-        reason=item.get("reason", ""), message=item.get("message") or item.get("note", ""),
-        type=item.get("type", "Normal"), count=count, first=first or last, last=last or first,
+        kind=obj.get("kind", ""),
+        name=obj.get("name", ""),
+        uid=obj.get("uid", ""),
+        reason=item.get("reason", ""),
+        message=item.get("message") or item.get("note", ""),
+        type=item.get("type", "Normal"),
+        count=count,
+        first=first or last,
+        last=last or first,
         source=source,
     )

@@ -15,8 +15,17 @@ from kubectl_triage.report import Report, Table
 from kubectl_triage.rules.engine import Tally
 from kubectl_triage.rules.facts import event_records
 
-_COLUMNS = ("type", "last seen", "workload", "object", "reason", "count", "message",
-            "first seen", "source")
+_COLUMNS = (
+    "type",
+    "last seen",
+    "workload",
+    "object",
+    "reason",
+    "count",
+    "message",
+    "first seen",
+    "source",
+)
 _WIDE = ("first seen", "source")
 
 
@@ -40,9 +49,12 @@ def events_report(run: Run, *, target: str | None) -> Report:
     now = run.source.now()
     rows = [_row_cells(r, now) for r in _grouped(events, workload_of)]
     return Report(
-        context=run.source.context, namespace=run.namespace_label, command="events",
-        findings=tally.findings(context=run.context_values(target or ""),
-                              workload_of=run.workload_of(ws.pods)),
+        context=run.source.context,
+        namespace=run.namespace_label,
+        command="events",
+        findings=tally.findings(
+            context=run.context_values(target or ""), workload_of=run.workload_of(ws.pods)
+        ),
         tables=(Table("events", _COLUMNS, tuple(rows), wide_columns=_WIDE),),
         gaps=tuple(gaps + ws.gaps),
     )
@@ -82,7 +94,8 @@ def _grouped(events: list[Event], workload_of: dict[str, str]) -> list[_Row]:
         row = groups.get(key)
         if row is None:
             workload = workload_of.get(e.uid, "") or (
-                f"{e.kind.lower()}/{e.name}" if e.kind in ("Deployment", "StatefulSet") else "")
+                f"{e.kind.lower()}/{e.name}" if e.kind in ("Deployment", "StatefulSet") else ""
+            )
             groups[key] = _Row(e, workload, e.count, e.first, e.last)
             continue
         row.count += e.count
@@ -97,6 +110,14 @@ def _sort_time(value: datetime | None) -> float:
 
 def _row_cells(row: _Row, now: datetime) -> tuple[str, ...]:
     e = row.event
-    return (e.type, age(row.last, now), row.workload or "-", f"{e.kind.lower()}/{e.name}",
-            e.reason, str(row.count), " ".join(e.message.split()), age(row.first, now),
-            e.source or "-")
+    return (
+        e.type,
+        age(row.last, now),
+        row.workload or "-",
+        f"{e.kind.lower()}/{e.name}",
+        e.reason,
+        str(row.count),
+        " ".join(e.message.split()),
+        age(row.first, now),
+        e.source or "-",
+    )

@@ -25,8 +25,9 @@ def logs_report(run: Run, *, target: str | None, selector: str, options: LogOpti
     ws = load_workloads(run.source, run.namespace, selector=selector)
     pods = resolve_target(ws, target) if target else ws.pods
     refs = log_refs(pods, options)
-    result = collect_logs(run.source, refs, options=options, prefilter=run.ruleset.prefilter,
-                          progress=run.progress)
+    result = collect_logs(
+        run.source, refs, options=options, prefilter=run.ruleset.prefilter, progress=run.progress
+    )
     tally = Tally(run.ruleset)
     tables = ()
     if options.all_lines or options.grep:
@@ -38,11 +39,15 @@ def logs_report(run: Run, *, target: str | None, selector: str, options: LogOpti
     recorded = [g for g in run.source.recorded_gaps() if not g.pod or g.pod in names]
     workload = target.rpartition("/")[2] if target else ""
     return Report(
-        context=run.source.context, namespace=run.namespace_label, command="logs",
-        findings=tally.findings(context=run.context_values(workload),
-                              workload_of=run.workload_of(pods)),
+        context=run.source.context,
+        namespace=run.namespace_label,
+        command="logs",
+        findings=tally.findings(
+            context=run.context_values(workload), workload_of=run.workload_of(pods)
+        ),
         groups=tuple(g for g in tally.groups() if any(w.kind == "log" for w in g.where)),
-        tables=tables, gaps=tuple(ws.gaps + result.gaps + recorded),
+        tables=tables,
+        gaps=tuple(ws.gaps + result.gaps + recorded),
         notes=(f"{len(pods)} pod(s), {result.read} of {len(refs)} log(s) read.",),
     )
 
@@ -53,12 +58,16 @@ def _records_table(tally: Tally, records: Iterable[Record]) -> Table:
     for record in records:
         match = tally.add(record)
         ref = record.ref
-        rows.append((
-            record.time.strftime("%H:%M:%S") if record.time else "-",
-            ref.pod if ref else "-", ref.describe().split("/", 1)[1] if ref else "-",
-            record.level.name.lower() if record.level else "-",
-            match.rule.id if match else "-", _summary(record.text),
-        ))
+        rows.append(
+            (
+                record.time.strftime("%H:%M:%S") if record.time else "-",
+                ref.pod if ref else "-",
+                ref.describe().split("/", 1)[1] if ref else "-",
+                record.level.name.lower() if record.level else "-",
+                match.rule.id if match else "-",
+                _summary(record.text),
+            )
+        )
     return Table("records", _RECORD_COLUMNS, tuple(rows))
 
 
@@ -68,11 +77,16 @@ def _summary(text: str) -> str:
     return head if "\n" not in text else f"{head[:200]} ... {cause_line(text)[:300]}"
 
 
-def analyze_report(ruleset: RuleSet, chunks: Iterable[bytes], *, name: str,
-                   all_lines: bool = False) -> Report:
+def analyze_report(
+    ruleset: RuleSet, chunks: Iterable[bytes], *, name: str, all_lines: bool = False
+) -> Report:
     tally = Tally(ruleset, min_level=Level.WARNING)
-    analyze_chunks(chunks, ruleset, tally=tally, all_lines=all_lines,
-                   ref=LogRef("", name, ""))
-    return Report(context="-", namespace="-", command="analyze",
-                  findings=tally.findings(context={"target": "<deployment>"}),
-                  groups=tally.groups(), notes=(f"Analyzed {name}.",))
+    analyze_chunks(chunks, ruleset, tally=tally, all_lines=all_lines, ref=LogRef("", name, ""))
+    return Report(
+        context="-",
+        namespace="-",
+        command="analyze",
+        findings=tally.findings(context={"target": "<deployment>"}),
+        groups=tally.groups(),
+        notes=(f"Analyzed {name}.",),
+    )

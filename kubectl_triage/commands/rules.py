@@ -14,10 +14,13 @@ from kubectl_triage.rules.model import Rule
 
 
 def rules_list_report(ruleset: RuleSet) -> Report:
-    rows = tuple((r.id, r.severity.label, ",".join(sorted(r.scopes)), r.title, r.origin)
-                 for r in sorted(ruleset.rules, key=lambda r: r.id))
-    table = Table("rules", ("id", "severity", "scopes", "title", "origin"), rows,
-                  wide_columns=("origin",))
+    rows = tuple(
+        (r.id, r.severity.label, ",".join(sorted(r.scopes)), r.title, r.origin)
+        for r in sorted(ruleset.rules, key=lambda r: r.id)
+    )
+    table = Table(
+        "rules", ("id", "severity", "scopes", "title", "origin"), rows, wide_columns=("origin",)
+    )
     return Report(context="-", namespace="-", command="rules", tables=(table,))
 
 
@@ -26,8 +29,14 @@ def rules_show_report(ruleset: RuleSet, rule_id: str) -> Report:
     if rule is None:
         near = difflib.get_close_matches(rule_id, sorted(ruleset.by_id), n=3)
         raise NotFound(f'rule "{rule_id}" not found', suggestions=near)
-    rows = [("id", rule.id), ("title", rule.title), ("severity", rule.severity.label),
-            ("scopes", ", ".join(sorted(rule.scopes))), ("cause", rule.cause), ("fix", rule.fix)]
+    rows = [
+        ("id", rule.id),
+        ("title", rule.title),
+        ("severity", rule.severity.label),
+        ("scopes", ", ".join(sorted(rule.scopes))),
+        ("cause", rule.cause),
+        ("fix", rule.fix),
+    ]
     rows += [("next", cmd) for cmd in rule.next]
     rows += [("pattern", p.pattern) for p in rule.patterns]
     rows += [("exclude", p.pattern) for p in rule.exclude]
@@ -35,16 +44,30 @@ def rules_show_report(ruleset: RuleSet, rule_id: str) -> Report:
     rows += [("counter-sample", s.replace("\n", "\\n")) for s in rule.counter_samples]
     rows.append(("origin", rule.origin))
     table = Table("rule", ("field", "value"), tuple(rows))
-    return Report(context="-", namespace="-", command="rules", tables=(table,),
-                  extra={"rule": _rule_dict(rule)})
+    return Report(
+        context="-",
+        namespace="-",
+        command="rules",
+        tables=(table,),
+        extra={"rule": _rule_dict(rule)},
+    )
 
 
 def _rule_dict(rule: Rule) -> dict:
-    return {"id": rule.id, "title": rule.title, "severity": rule.severity.label,
-            "scopes": sorted(rule.scopes), "cause": rule.cause, "fix": rule.fix,
-            "next": list(rule.next), "patterns": [p.pattern for p in rule.patterns],
-            "literals": list(rule.literals), "exclude": [p.pattern for p in rule.exclude],
-            "samples": list(rule.samples), "counterSamples": list(rule.counter_samples)}
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "severity": rule.severity.label,
+        "scopes": sorted(rule.scopes),
+        "cause": rule.cause,
+        "fix": rule.fix,
+        "next": list(rule.next),
+        "patterns": [p.pattern for p in rule.patterns],
+        "literals": list(rule.literals),
+        "exclude": [p.pattern for p in rule.exclude],
+        "samples": list(rule.samples),
+        "counterSamples": list(rule.counter_samples),
+    }
 
 
 def rules_test_report(path: Path) -> Report:
@@ -59,17 +82,32 @@ def rules_test_report(path: Path) -> Report:
         for sample in rule.samples:
             got = [f.rule for f in analyze_chunks([sample.encode()], ruleset).findings()]
             ok = rule.id in got
-            checks.append(Check(f"{rule.id}: sample", Verdict.PASS if ok else Verdict.FAIL,
-                                _short(sample) + ("" if ok else f" -> {', '.join(got) or 'nothing'}")))
+            checks.append(
+                Check(
+                    f"{rule.id}: sample",
+                    Verdict.PASS if ok else Verdict.FAIL,
+                    _short(sample) + ("" if ok else f" -> {', '.join(got) or 'nothing'}"),
+                )
+            )
         for sample in rule.counter_samples:
             got = [f.rule for f in analyze_chunks([sample.encode()], ruleset).findings()]
             ok = rule.id not in got
-            checks.append(Check(f"{rule.id}: counter-sample", Verdict.PASS if ok else Verdict.FAIL,
-                                _short(sample)))
+            checks.append(
+                Check(
+                    f"{rule.id}: counter-sample",
+                    Verdict.PASS if ok else Verdict.FAIL,
+                    _short(sample),
+                )
+            )
         if not rule.samples:
             checks.append(Check(f"{rule.id}: sample", Verdict.WARN, "no samples: add some"))
-    return Report(context="-", namespace="-", command="rules", checks=tuple(checks),
-                  notes=(f"{path}: {len(user)} rule(s) loaded.",))
+    return Report(
+        context="-",
+        namespace="-",
+        command="rules",
+        checks=tuple(checks),
+        notes=(f"{path}: {len(user)} rule(s) loaded.",),
+    )
 
 
 def _short(text: str) -> str:

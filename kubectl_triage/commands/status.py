@@ -10,8 +10,18 @@ from kubectl_triage.report import Report, Table
 from kubectl_triage.rules.engine import Tally
 from kubectl_triage.rules.facts import status_records
 
-_COLUMNS = ("workload", "pod", "ready", "status", "restarts", "last termination", "age",
-            "sidecars", "image", "node")
+_COLUMNS = (
+    "workload",
+    "pod",
+    "ready",
+    "status",
+    "restarts",
+    "last termination",
+    "age",
+    "sidecars",
+    "image",
+    "node",
+)
 _WIDE = ("image", "node")
 
 
@@ -23,10 +33,14 @@ def status_report(run: Run, *, target: str | None, selector: str = "") -> Report
     tally = Tally(run.ruleset)
     tally.add_all(status_records(pods))
     return Report(
-        context=run.source.context, namespace=run.namespace_label, command="status",
-        findings=tally.findings(context=run.context_values(target or ""),
-                              workload_of=run.workload_of(pods)),
-        tables=(Table("pods", _COLUMNS, tuple(rows), wide_columns=_WIDE),), gaps=tuple(ws.gaps),
+        context=run.source.context,
+        namespace=run.namespace_label,
+        command="status",
+        findings=tally.findings(
+            context=run.context_values(target or ""), workload_of=run.workload_of(pods)
+        ),
+        tables=(Table("pods", _COLUMNS, tuple(rows), wide_columns=_WIDE),),
+        gaps=tuple(ws.gaps),
     )
 
 
@@ -48,10 +62,18 @@ def _row(pod: Pod, now) -> tuple[str, ...]:
     ready = sum(c.ready for c in app)
     last = [_last(c) for c in app if c.last_state]
     sidecars = [f"{c.name}:{'ready' if c.ready else c.reason or c.state}" for c in app if c.sidecar]
-    return (pod.workload_name, pod.name, f"{ready}/{len(app)}", pod_status(pod),
-            str(sum(c.restarts for c in pod.containers)), ", ".join(last) or "-",
-            age(pod.created, now), ", ".join(sidecars) or "-",
-            ", ".join(c.image for c in app), pod.node or "-")
+    return (
+        pod.workload_name,
+        pod.name,
+        f"{ready}/{len(app)}",
+        pod_status(pod),
+        str(sum(c.restarts for c in pod.containers)),
+        ", ".join(last) or "-",
+        age(pod.created, now),
+        ", ".join(sidecars) or "-",
+        ", ".join(c.image for c in app),
+        pod.node or "-",
+    )
 
 
 def _last(c: ContainerState) -> str:

@@ -19,8 +19,13 @@ from kubectl_triage.rules.facts import event_records, status_records
 def summary_report(run: Run, *, max_requests: int) -> Report:
     ws = load_workloads(run.source, run.namespace)
     refs = log_refs(ws.pods, LogOptions())
-    logs = collect_logs(run.source, refs, options=LogOptions(max_requests=max_requests),
-                        prefilter=run.ruleset.prefilter, progress=run.progress)
+    logs = collect_logs(
+        run.source,
+        refs,
+        options=LogOptions(max_requests=max_requests),
+        prefilter=run.ruleset.prefilter,
+        progress=run.progress,
+    )
     events, event_gaps = collect_events(run.source, run.namespace)
     tally = Tally(run.ruleset)
     tally.add_all(logs.records)
@@ -28,10 +33,13 @@ def summary_report(run: Run, *, max_requests: int) -> Report:
     tally.add_all(status_records(ws.pods))
     workloads = sorted({p.workload_name for p in ws.pods})
     return Report(
-        context=run.source.context, namespace=run.namespace_label, command="summary",
-        findings=tally.findings(context=run.context_values(),
-                              workload_of=run.workload_of(ws.pods)),
+        context=run.source.context,
+        namespace=run.namespace_label,
+        command="summary",
+        findings=tally.findings(context=run.context_values(), workload_of=run.workload_of(ws.pods)),
         gaps=tuple(ws.gaps + logs.gaps + event_gaps + run.source.recorded_gaps()),
-        notes=(f"{len(workloads)} workload(s), {len(ws.pods)} pod(s), {logs.read} log(s), "
-               f"{len(events)} event(s) read.",),
+        notes=(
+            f"{len(workloads)} workload(s), {len(ws.pods)} pod(s), {logs.read} log(s), "
+            f"{len(events)} event(s) read.",
+        ),
     )

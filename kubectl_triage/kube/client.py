@@ -29,8 +29,9 @@ _CHUNK = 1 << 16
 
 
 class Kube:
-    def __init__(self, resolved: Resolved, *, timeout: float | None = None,
-                 pool_size: int = 10) -> None:
+    def __init__(
+        self, resolved: Resolved, *, timeout: float | None = None, pool_size: int = 10
+    ) -> None:
         from kubernetes.client import ApiClient
 
         resolved.configuration.connection_pool_maxsize = max(pool_size, 10)
@@ -45,7 +46,9 @@ class Kube:
         try:
             return json.loads(response.data)
         except ValueError:
-            raise TriageError(f"the server answered {path} with something that is not JSON") from None
+            raise TriageError(
+                f"the server answered {path} with something that is not JSON"
+            ) from None
         finally:
             response.release_conn()
 
@@ -69,10 +72,14 @@ class Kube:
         params = [(k, _param(v)) for k, v in (query or {}).items() if v is not None]
         try:
             return self.api.call_api(
-                path, "GET", query_params=params,
+                path,
+                "GET",
+                query_params=params,
                 header_params={"Accept": "application/json, */*"},
-                auth_settings=["BearerToken"], _preload_content=False,
-                _return_http_data_only=True, _request_timeout=self.timeout,
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _return_http_data_only=True,
+                _request_timeout=self.timeout,
             )
         except Exception as exc:  # noqa: BLE001 - the one place client errors are translated
             raise translate(exc, host=self.host) from None
@@ -109,8 +116,10 @@ def _from_status(exc: Any, *, host: str) -> TriageError:
     if code == 0:
         return ClusterUnreachable(f"Unable to connect to the server {host}: {exc.reason}")
     if code == 401:
-        return Unauthorized("error: You must be logged in to the server (Unauthorized): "
-                            "the credentials of this context were rejected")
+        return Unauthorized(
+            "error: You must be logged in to the server (Unauthorized): "
+            "the credentials of this context were rejected"
+        )
     if code == 403:
         return Forbidden(f"Error from server (Forbidden): {message}")
     if code == 404:
@@ -130,11 +139,14 @@ def _from_network(exc: BaseException, *, host: str) -> TriageError:
         return Timeout(f"Unable to connect to the server {host}: timed out")
     if "NameResolution" in name or "Name or service not known" in text:
         server = urlparse(host).hostname
-        return ClusterUnreachable(f"Unable to connect to the server {host}: dial tcp: "
-                                  f"lookup {server}: no such host")
+        return ClusterUnreachable(
+            f"Unable to connect to the server {host}: dial tcp: lookup {server}: no such host"
+        )
     if "refused" in text:
-        return ClusterUnreachable(f"The connection to the server {urlparse(host).netloc} was "
-                                  "refused - did you specify the right host or port?")
+        return ClusterUnreachable(
+            f"The connection to the server {urlparse(host).netloc} was "
+            "refused - did you specify the right host or port?"
+        )
     if "SSL" in name or "CERTIFICATE" in text.upper():
         return ClusterUnreachable(f"Unable to connect to the server {host}: TLS: {text[:200]}")
     return ClusterUnreachable(f"Unable to connect to the server {host}: {text[:200]}")

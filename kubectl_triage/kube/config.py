@@ -16,8 +16,10 @@ from typing import Any
 from kubectl_triage.errors import ConfigError
 
 # Fields holding file paths, resolved against the kubeconfig file that declares them.
-_PATH_FIELDS = {"clusters": ("certificate-authority",),
-                "users": ("client-certificate", "client-key", "tokenFile")}
+_PATH_FIELDS = {
+    "clusters": ("certificate-authority",),
+    "users": ("client-certificate", "client-key", "tokenFile"),
+}
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,11 @@ def kubeconfig_paths(options: ConnectOptions) -> list[Path]:
         return [path]
     env = options.env.get("KUBECONFIG")
     if env:
-        return [Path(p).expanduser() for p in env.split(os.pathsep) if p and Path(p).expanduser().is_file()]
+        return [
+            Path(p).expanduser()
+            for p in env.split(os.pathsep)
+            if p and Path(p).expanduser().is_file()
+        ]
     default = Path(options.env.get("HOME", str(Path.home()))) / ".kube" / "config"
     return [default] if default.is_file() else []
 
@@ -132,8 +138,9 @@ def _in_cluster(configuration: Any, options: ConnectOptions) -> tuple[str, str]:
     from kubernetes.config.incluster_config import InClusterConfigLoader
 
     if not options.env.get("KUBERNETES_SERVICE_HOST"):
-        raise ConfigError("no kubeconfig found (set KUBECONFIG or --kubeconfig, "
-                          "or run inside a cluster)")
+        raise ConfigError(
+            "no kubeconfig found (set KUBECONFIG or --kubeconfig, or run inside a cluster)"
+        )
     try:
         InClusterConfigLoader(
             token_filename="/var/run/secrets/kubernetes.io/serviceaccount/token",

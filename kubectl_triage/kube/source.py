@@ -12,9 +12,15 @@ from kubectl_triage.kube.config import ConnectOptions, resolve
 from kubectl_triage.source import LogWindow
 
 _PATHS = {
-    "pods": "/api/v1", "services": "/api/v1", "events": "/api/v1", "nodes": "/api/v1",
-    "namespaces": "/api/v1", "deployments": "/apis/apps/v1", "replicasets": "/apis/apps/v1",
-    "statefulsets": "/apis/apps/v1", "daemonsets": "/apis/apps/v1",
+    "pods": "/api/v1",
+    "services": "/api/v1",
+    "events": "/api/v1",
+    "nodes": "/api/v1",
+    "namespaces": "/api/v1",
+    "deployments": "/apis/apps/v1",
+    "replicasets": "/apis/apps/v1",
+    "statefulsets": "/apis/apps/v1",
+    "daemonsets": "/apis/apps/v1",
 }
 _CLUSTER_SCOPED = {"nodes", "namespaces"}
 # 500 lines: enough to hold a crash loop's last start-up, small enough that a 50-pod
@@ -49,7 +55,9 @@ class LiveSource:
 
     def log(self, ref: LogRef, window: LogWindow) -> Iterator[bytes]:
         query = {
-            "container": ref.container, "timestamps": True, "previous": ref.previous or None,
+            "container": ref.container,
+            "timestamps": True,
+            "previous": ref.previous or None,
             "tailLines": window.tail if window.tail is not None else DEFAULT_TAIL,
             "sinceSeconds": int(window.since.total_seconds()) if window.since else None,
         }

@@ -18,30 +18,46 @@ def _table(columns: list[str], rows: list[list[str]]) -> str:
 
 
 def render_markdown(report: Report, options: RenderOptions) -> str:
-    parts = [f"# kubectl triage {report.command}",
-             f"Context `{report.context}`, namespace `{report.namespace}`."]
+    parts = [
+        f"# kubectl triage {report.command}",
+        f"Context `{report.context}`, namespace `{report.namespace}`.",
+    ]
     if report.checks:
-        parts.append("## Checklist\n\n" + _table(
-            ["Verdict", "Step", "Detail"],
-            [[c.verdict.value, c.step, c.detail] for c in report.checks]))
+        parts.append(
+            "## Checklist\n\n"
+            + _table(
+                ["Verdict", "Step", "Detail"],
+                [[c.verdict.value, c.step, c.detail] for c in report.checks],
+            )
+        )
     if report.findings:
         parts.append("## Findings")
         for f in report.findings:
             where = ", ".join(sorted({w.label() for w in f.where}))
-            block = [f"### {f.severity.label.upper()} `{f.rule}`: {f.title} (x{f.count})", "",
-                     f"- **Where:** {_cell(where)}", f"- **Cause:** {f.cause}",
-                     f"- **Fix:** {f.fix}"]
+            block = [
+                f"### {f.severity.label.upper()} `{f.rule}`: {f.title} (x{f.count})",
+                "",
+                f"- **Where:** {_cell(where)}",
+                f"- **Cause:** {f.cause}",
+                f"- **Fix:** {f.fix}",
+            ]
             block += [f"- **Next:** `{_cell(cmd)}`" for cmd in f.next]
             block += ["", "```", safe(f.example)[:4000].replace("```", "'''"), "```"]
             parts.append("\n".join(block))
     for table in report.tables:
         parts.append(_section(table))
     if report.gaps:
-        parts.append("## Not collected\n\n" + "\n".join(
-            f"- {g.kind} {g.pod}/{g.container}: {g.reason}: {_cell(g.message)}" for g in report.gaps))
+        parts.append(
+            "## Not collected\n\n"
+            + "\n".join(
+                f"- {g.kind} {g.pod}/{g.container}: {g.reason}: {_cell(g.message)}"
+                for g in report.gaps
+            )
+        )
     return "\n\n".join(parts) + "\n"
 
 
 def _section(table: Table) -> str:
-    return f"## {table.name.capitalize()}\n\n" + _table(list(table.columns),
-                                                      [list(r) for r in table.rows])
+    return f"## {table.name.capitalize()}\n\n" + _table(
+        list(table.columns), [list(r) for r in table.rows]
+    )

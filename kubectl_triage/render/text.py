@@ -33,7 +33,9 @@ class _Paint:
     def __call__(self, text: str, colour: str = "", *, bright: bool = False) -> str:
         if not self.enabled:
             return text
-        prefix = (getattr(self.fore, colour) if colour else "") + (self.style.BRIGHT if bright else "")
+        prefix = (getattr(self.fore, colour) if colour else "") + (
+            self.style.BRIGHT if bright else ""
+        )
         return f"{prefix}{text}{self.style.RESET_ALL}"
 
 
@@ -72,25 +74,38 @@ def _groups(groups: tuple[Group, ...], options: RenderOptions) -> str:
         pods = sorted({w.label() for w in g.where})
         where = pods[0] + (f" +{len(pods) - 1}" if len(pods) > 1 else "")
         message = _one_line(g.example)
-        rows.append([str(g.count), _level(g.level), g.rule or "-", where,
-                     _time(g.last_seen), message if options.wide else message[:_MESSAGE_WIDTH]])
-    headers = () if options.no_headers else ["COUNT", "LEVEL", "RULE", "WHERE", "LAST SEEN",
-                                             "MESSAGE"]
+        rows.append(
+            [
+                str(g.count),
+                _level(g.level),
+                g.rule or "-",
+                where,
+                _time(g.last_seen),
+                message if options.wide else message[:_MESSAGE_WIDTH],
+            ]
+        )
+    headers = (
+        () if options.no_headers else ["COUNT", "LEVEL", "RULE", "WHERE", "LAST SEEN", "MESSAGE"]
+    )
     return tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True)
 
 
 def _checks(report: Report, paint: _Paint) -> str:
     colour = {"pass": "GREEN", "warn": "YELLOW", "fail": "RED", "skip": ""}
-    rows = [[paint(c.verdict.value.upper(), colour[c.verdict.value]), safe(c.step),
-             safe(c.detail)] for c in report.checks]
+    rows = [
+        [paint(c.verdict.value.upper(), colour[c.verdict.value]), safe(c.step), safe(c.detail)]
+        for c in report.checks
+    ]
     return tabulate(rows, headers=["VERDICT", "STEP", "DETAIL"], tablefmt="plain")
 
 
 def _finding(f: Finding, paint: _Paint) -> str:
     pods = sorted({w.label() for w in f.where})
     where = ", ".join(pods[:4]) + (f" and {len(pods) - 4} more" if len(pods) > 4 else "")
-    head = (paint(f.severity.label.upper(), _SEVERITY_COLOUR[f.severity], bright=True)
-            + f"  {paint(f.rule, bright=True)}  {f.title}  (x{f.count})")
+    head = (
+        paint(f.severity.label.upper(), _SEVERITY_COLOUR[f.severity], bright=True)
+        + f"  {paint(f.rule, bright=True)}  {f.title}  (x{f.count})"
+    )
     lines = [head, f"  where:    {safe(where)}"]
     if f.first_seen:
         lines.append(f"  seen:     {_time(f.first_seen)} .. {_time(f.last_seen)}")

@@ -19,8 +19,17 @@ from kubectl_triage.rules.model import Rule, Specificity
 
 # Words that make a record worth parsing even when no rule names it: level words and the
 # starts of stack traces. Rules add their own literals.
-LEVEL_LITERALS = ("err", "warn", "fatal", "crit", "panic", "severe", "exception", "traceback",
-                  "fail")
+LEVEL_LITERALS = (
+    "err",
+    "warn",
+    "fatal",
+    "crit",
+    "panic",
+    "severe",
+    "exception",
+    "traceback",
+    "fail",
+)
 
 
 @dataclass(frozen=True)
@@ -119,8 +128,9 @@ class Tally:
         key = (rule_id, fingerprint(record))
         acc = self._groups.get(key)
         if acc is None:
-            acc = self._groups[key] = _Acc(record.level, rule_id, record.text,
-                                          match.detail if match else "")
+            acc = self._groups[key] = _Acc(
+                record.level, rule_id, record.text, match.detail if match else ""
+            )
         acc.add(record)
         return match
 
@@ -130,29 +140,41 @@ class Tally:
 
     def groups(self) -> tuple[Group, ...]:
         out = [
-            Group(fp, acc.level, acc.rule, acc.count, tuple(acc.where), acc.example,
-                  acc.first, acc.last)
+            Group(
+                fp,
+                acc.level,
+                acc.rule,
+                acc.count,
+                tuple(acc.where),
+                acc.example,
+                acc.first,
+                acc.last,
+            )
             for (_, fp), acc in self._groups.items()
         ]
         out.sort(key=lambda g: (not g.rule, -g.level, -g.count))
         return tuple(out)
 
-    def findings(self, *, context: dict[str, str] | None = None,
-                 workload_of: Mapping[str, str] | None = None) -> tuple[Finding, ...]:
+    def findings(
+        self, *, context: dict[str, str] | None = None, workload_of: Mapping[str, str] | None = None
+    ) -> tuple[Finding, ...]:
         """One finding per rule. `workload_of` (pod -> deployment name) lets next commands
         name the workload rather than one of its pods."""
         by_rule: dict[str, list[_Acc]] = {}
         for (rule_id, _), acc in self._groups.items():
             if rule_id:
                 by_rule.setdefault(rule_id, []).append(acc)
-        return sort_findings([
-            _finding(self.ruleset.by_id[rule_id], accs, context or {}, workload_of or {})
-            for rule_id, accs in by_rule.items()
-        ])
+        return sort_findings(
+            [
+                _finding(self.ruleset.by_id[rule_id], accs, context or {}, workload_of or {})
+                for rule_id, accs in by_rule.items()
+            ]
+        )
 
 
-def _finding(rule: Rule, accs: list[_Acc], context: dict[str, str],
-             workload_of: Mapping[str, str]) -> Finding:
+def _finding(
+    rule: Rule, accs: list[_Acc], context: dict[str, str], workload_of: Mapping[str, str]
+) -> Finding:
     top = max(accs, key=lambda a: (a.level, a.count))  # the error line over its info echo
     where: dict[Where, None] = {}
     for acc in accs:
@@ -161,17 +183,27 @@ def _finding(rule: Rule, accs: list[_Acc], context: dict[str, str],
     lasts = [a.last for a in accs if a.last]
     first_where = next(iter(top.where))
     return Finding(
-        rule=rule.id, severity=rule.severity, title=rule.title, cause=rule.cause, fix=rule.fix,
-        next=tuple(fill_command(cmd, first_where, _with_workload(context, first_where, workload_of))
-                   for cmd in rule.next),
-        count=sum(a.count for a in accs), where=tuple(where), example=top.example,
-        first_seen=min(firsts) if firsts else None, last_seen=max(lasts) if lasts else None,
+        rule=rule.id,
+        severity=rule.severity,
+        title=rule.title,
+        cause=rule.cause,
+        fix=rule.fix,
+        next=tuple(
+            fill_command(cmd, first_where, _with_workload(context, first_where, workload_of))
+            for cmd in rule.next
+        ),
+        count=sum(a.count for a in accs),
+        where=tuple(where),
+        example=top.example,
+        first_seen=min(firsts) if firsts else None,
+        last_seen=max(lasts) if lasts else None,
         detail=top.detail,
     )
 
 
-def _with_workload(context: dict[str, str], where: Where,
-                   workload_of: Mapping[str, str]) -> dict[str, str]:
+def _with_workload(
+    context: dict[str, str], where: Where, workload_of: Mapping[str, str]
+) -> dict[str, str]:
     pod = where.pod or (where.obj[4:] if where.obj.startswith("Pod/") else "")
     if "workload" in context or pod not in workload_of:
         return context
@@ -193,8 +225,12 @@ def fill_command(template: str, where: Where, context: dict[str, str]) -> str:
         values["pod"] = where.obj[4:]
     values.setdefault("target", values.get("workload", values.get("pod", "<target>")))
     command = template.format_map(values)
-    if " -n " not in command and values.get("namespace", "<namespace>") != "<namespace>" \
-            and "{namespace}" not in template and command.startswith("kubectl"):
+    if (
+        " -n " not in command
+        and values.get("namespace", "<namespace>") != "<namespace>"
+        and "{namespace}" not in template
+        and command.startswith("kubectl")
+    ):
         command += f" -n {values['namespace']}"
     return command
 
@@ -203,8 +239,14 @@ def severity_at_least(findings: Iterable[Finding], threshold: Severity) -> bool:
     return any(f.severity >= threshold for f in findings)
 
 
-def analyze_chunks(chunks: Iterable[bytes], ruleset: RuleSet, *, tally: Tally | None = None,
-                   all_lines: bool = False, ref: LogRef | None = None) -> Tally:
+def analyze_chunks(
+    chunks: Iterable[bytes],
+    ruleset: RuleSet,
+    *,
+    tally: Tally | None = None,
+    all_lines: bool = False,
+    ref: LogRef | None = None,
+) -> Tally:
     """Apply the rules to raw log bytes (a file, stdin, one container's log)."""
     from kubectl_triage.records import iter_records
 

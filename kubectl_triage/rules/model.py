@@ -68,8 +68,20 @@ class RuleError(ValueError):
 
 
 _FIELDS = {
-    "id", "title", "severity", "cause", "fix", "next", "patterns", "literals", "exclude",
-    "scopes", "min_level", "specificity", "samples", "counter_samples",
+    "id",
+    "title",
+    "severity",
+    "cause",
+    "fix",
+    "next",
+    "patterns",
+    "literals",
+    "exclude",
+    "scopes",
+    "min_level",
+    "specificity",
+    "samples",
+    "counter_samples",
 }
 _REQUIRED = ("id", "title", "severity", "cause", "fix", "patterns")
 
@@ -96,11 +108,18 @@ def make_rule(row: Mapping[str, Any], *, origin: str = "built-in") -> Rule:
     except (ValueError, KeyError) as exc:
         raise RuleError(rule_id, f"bad value: {exc}") from None
     return Rule(
-        id=rule_id, title=str(row["title"]), severity=severity, cause=str(row["cause"]).strip(),
-        fix=str(row["fix"]).strip(), next=tuple(_strings(rule_id, "next", row.get("next", []))),
-        patterns=patterns, literals=literals,
+        id=rule_id,
+        title=str(row["title"]),
+        severity=severity,
+        cause=str(row["cause"]).strip(),
+        fix=str(row["fix"]).strip(),
+        next=tuple(_strings(rule_id, "next", row.get("next", []))),
+        patterns=patterns,
+        literals=literals,
         exclude=_compile_all(rule_id, "exclude", row.get("exclude", [])),
-        scopes=scopes, min_level=min_level, specificity=specificity,
+        scopes=scopes,
+        min_level=min_level,
+        specificity=specificity,
         samples=tuple(_strings(rule_id, "samples", row.get("samples", []))),
         counter_samples=tuple(_strings(rule_id, "counter_samples", row.get("counter_samples", []))),
         origin=origin,
@@ -125,16 +144,21 @@ def _compile_all(rule_id: str, name: str, value: Any) -> tuple[re.Pattern[str], 
     return tuple(compiled)
 
 
-def _literals(rule_id: str, row: Mapping[str, Any], patterns: tuple[re.Pattern[str], ...]) -> tuple[str, ...]:
+def _literals(
+    rule_id: str, row: Mapping[str, Any], patterns: tuple[re.Pattern[str], ...]
+) -> tuple[str, ...]:
     if row.get("literals"):
         return tuple(w.lower() for w in _strings(rule_id, "literals", row["literals"]))
     found: set[str] = set()
     for pattern in patterns:
         words = required_literals(pattern.pattern)
         if not words:
-            raise RuleError(rule_id, f"pattern {pattern.pattern!r} has no literal text of "
-                            f"{_MIN_LITERAL}+ characters that every match contains; add "
-                            "`literals:` (words one of which every match contains)")
+            raise RuleError(
+                rule_id,
+                f"pattern {pattern.pattern!r} has no literal text of "
+                f"{_MIN_LITERAL}+ characters that every match contains; add "
+                "`literals:` (words one of which every match contains)",
+            )
         found |= words
     return tuple(sorted(found))
 
