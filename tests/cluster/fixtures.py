@@ -1,0 +1,253 @@
+"""pytest fixtures for the end-to-end test cluster (etcd + kube-apiserver + kwok).
+
+Use from any conftest.py:
+
+    import sys, pathlib
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "cluster"))
+    from fixtures import *  # noqa: F401,F403  -> e2e_cluster, e2e_kubectl, tiny_scenario
+
+`e2e_cluster` (session scope) is one cluster per pytest process, however many conftests import
+it. It reuses a running cluster when KUBECTL_TRIAGE_E2E_KUBECONFIG points at one (and then
+never stops it); otherwise it starts one in $KUBECTL_TRIAGE_E2E_RUN, by default in
+/tmp/kubectl-triage-e2e-pytest-<pid> (its own: a cluster started by hand with tests/cluster/up
+in /tmp/kubectl-triage-e2e, or another pytest session, is left alone), building the binaries
+first if they are not cached (unless KUBECTL_TRIAGE_E2E_BUILD=0, which skips the e2e tests
+instead). It stops it at the end of the session (unless KUBECTL_TRIAGE_E2E_KEEP=1) and removes
+the run directory, except after a failed test: then its logs and audit log are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import cluster as _cluster  # noqa: E402
+import scenario as _scenario  # noqa: E402
+
+TESTDATA = HERE / "testdata"
+DEMO_BUNDLE = HERE.parents[1] / "kubectl_triage" / "demo" / "taskflow"
+
+__all__ = [
+    "e2e_cluster",
+    "e2e_kubectl",
+    "tiny_scenario",
+    "demo_scenario",
+    "ClusterHandle",
+    "DEMO_BUNDLE",
+    "pytest_configure",
+]
+
+
+@dataclass
+class ClusterHandle:
+    """A running test cluster, as tests see it."""
+
+    run: Path
+    kubeconfig: Path
+    bin: Path
+    owned: bool  # started by this pytest process (and so stopped by it)
+    loaded: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for subprocesses: the pinned kubectl first on PATH, our kubeconfig, a
+        discovery cache of this run (a reused port would otherwise serve stale discovery)."""
+        env = dict(os.environ)
+        env["PATH"] = f"{self.bin}{os.pathsep}{env.get('PATH', '')}"
+        env["KUBECONFIG"] = str(self.kubeconfig)
+        env["KUBECACHEDIR"] = str(self.run / "kubecache")
+        env["KUBECTL_TRIAGE_E2E_KUBECONFIG"] = str(self.kubeconfig)
+        env["KUBECTL_TRIAGE_E2E_RUN"] = str(self.run)
+        return env
+
+    @property
+    def kubectl_path(self) -> Path:
+        return self.bin / "kubectl"
+
+    @property
+    def audit_log(self) -> Path:
+        return self.run / "audit.log"
+
+    def kubectl(
+        self,
+        *args: str,
+        context: str = "admin",
+        check: bool = True,
+        timeout: float = 60,
+        input: str | None = None,
+    ) -> subprocess.CompletedProcess:
+        """Run the pinned kubectl against this cluster; text stdout/stderr captured."""
+        cmd = [
+            str(self.kubectl_path),
+            "--kubeconfig",
+            str(self.kubeconfig),
+            "--context",
+            context,
+            *args,
+        ]
+        p = subprocess.run(
+            cmd, env=self.env, capture_output=True, text=True, timeout=timeout, input=input
+        )
+        if check and p.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(cmd[1:])} exited {p.returncode}\n"
+                f"stdout:\n{p.stdout}\nstderr:\n{p.stderr}"
+            )
+        return p
+
+    def api(self, context: str = "setup") -> _cluster.Api:
+        return _cluster.Api.from_kubeconfig(self.kubeconfig, context)
+
+    def load(
+        self, bundle: str | os.PathLike, standins: str | os.PathLike | None = None, **kw
+    ) -> _scenario.LoadResult:
+        """Load a bundle (with its stand-in servers file, if given) once per session: a second
+        call with the same arguments returns the first result. Stand-ins need root and
+        iproute2 (see has_pod_network); without them the bundle is loaded without stand-ins."""
+        if standins and not self.has_pod_network:
+            standins = None
+        key = f"{Path(bundle).resolve()}|{standins and Path(standins).resolve()}"
+        if key not in self.loaded:
+            self.loaded[key] = _scenario.load_bundle(bundle, self.run, standins=standins, **kw)
+        return self.loaded[key]
+
+    @property
+    def has_pod_network(self) -> bool:
+        """Pods can get network namespaces (pod proxy, exec and port-forward to stand-ins)."""
+        return _cluster.netns_capable()
+
+    def audit_events(self, user: str | None = None) -> list[dict]:
+        """Events of the audit log so far (one per request at Metadata level, plus a
+        ResponseStarted one for long-running requests), optionally only those of `user`
+        (admin, viewer, e2e-setup = the scenario loader, kwok, system:apiserver, ...)."""
+        out = []
+        with open(self.audit_log, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    ev = json.loads(line)
+                    if user is None or ev.get("user", {}).get("username") == user:
+                        out.append(ev)
+        return out
+
+    def write_kubeconfig(
+        self, path: str | os.PathLike, *, server: str | None = None, token: str | None = None
+    ) -> Path:
+        """A copy of the kubeconfig with every context's server and/or token replaced: for
+        "unreachable server" (server=f"https://127.0.0.1:{closed_port}") and "bad token" tests."""
+        cfg = json.loads(self.kubeconfig.read_text())
+        for c in cfg["clusters"]:
+            if server:
+                c["cluster"]["server"] = server
+        for u in cfg["users"]:
+            if token:
+                u["user"]["token"] = token
+        path = Path(path)
+        path.write_text(json.dumps(cfg, indent=2))
+        path.chmod(0o600)
+        return path
+
+
+_HANDLE: ClusterHandle | None = None
+
+
+def _start(request: pytest.FixtureRequest) -> ClusterHandle:
+    config = request.config
+    global _HANDLE
+    if _HANDLE is not None:
+        return _HANDLE
+    reuse = os.environ.get("KUBECTL_TRIAGE_E2E_KUBECONFIG")
+    if reuse:
+        kc = Path(reuse).resolve()
+        c = _cluster.Cluster(kc.parent)
+        st = c.status()
+        if not st.get("healthy"):
+            pytest.fail(
+                f"KUBECTL_TRIAGE_E2E_KUBECONFIG={reuse}: that cluster is not healthy: {st}",
+                pytrace=False,
+            )
+        _HANDLE = ClusterHandle(
+            run=kc.parent,
+            kubeconfig=kc,
+            bin=Path(c.state().get("bin") or _cluster.bin_dir()),
+            owned=False,
+        )
+        return _HANDLE
+    build = os.environ.get("KUBECTL_TRIAGE_E2E_BUILD", "1") != "0"
+    if not build:
+        missing = [
+            b
+            for b in ("etcd", "kube-apiserver", "kwok", "kubectl")
+            if not (_cluster.bin_dir() / b).exists()
+        ]
+        if missing:
+            pytest.skip(
+                f"e2e binaries not built ({', '.join(missing)}) and KUBECTL_TRIAGE_E2E_BUILD=0"
+            )
+    # Its own run directory, so that two pytest sessions (or a session and a cluster started by
+    # hand with tests/cluster/up) on one machine never stop each other's cluster.
+    run_dir = (
+        os.environ.get("KUBECTL_TRIAGE_E2E_RUN") or f"{_cluster.DEFAULT_RUN}-pytest-{os.getpid()}"
+    )
+    c = _cluster.Cluster(run_dir)
+    try:
+        c.up(build=build)
+    except _cluster.ClusterError as e:
+        pytest.fail(f"could not start the e2e cluster: {e}", pytrace=False)
+    _HANDLE = ClusterHandle(
+        run=c.run, kubeconfig=c.kubeconfig, bin=Path(c.state()["bin"]), owned=True
+    )
+    if os.environ.get("KUBECTL_TRIAGE_E2E_KEEP") != "1":
+
+        def stop() -> None:
+            # keep the logs and the audit log of a session with failures; else remove them
+            failed = request.session.testsfailed > 0
+            c.down(purge=not failed)
+            if failed:
+                print(f"\ne2e cluster logs kept in {c.run}", file=sys.stderr)
+
+        config.add_cleanup(stop)
+    return _HANDLE
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "e2e: needs the real test cluster (tests/cluster; slow on a cold cache)"
+    )
+
+
+@pytest.fixture(scope="session")
+def e2e_cluster(request: pytest.FixtureRequest) -> ClusterHandle:
+    """The running test cluster (started once per session, or reused; see the module doc)."""
+    return _start(request)
+
+
+@pytest.fixture(scope="session")
+def e2e_kubectl(e2e_cluster: ClusterHandle):
+    """kubectl(*args, context='admin', check=True) -> CompletedProcess, with the pinned kubectl."""
+    return e2e_cluster.kubectl
+
+
+@pytest.fixture(scope="session")
+def tiny_scenario(e2e_cluster: ClusterHandle) -> _scenario.LoadResult:
+    """tests/cluster/testdata/tiny loaded (namespace `shop`), with the stand-in servers of
+    testdata/tiny-standins.yaml on the web pods when this machine allows network namespaces."""
+    return e2e_cluster.load(TESTDATA / "tiny", standins=TESTDATA / "tiny-standins.yaml")
+
+
+@pytest.fixture(scope="session")
+def demo_scenario(e2e_cluster: ClusterHandle) -> _scenario.LoadResult:
+    """The shipped demo incident bundle (kubectl_triage/demo/taskflow, namespace `taskflow`)."""
+    if not (DEMO_BUNDLE / "taskflow" / "pods.json").exists():
+        pytest.skip(f"no demo bundle at {DEMO_BUNDLE}")
+    return e2e_cluster.load(DEMO_BUNDLE)
