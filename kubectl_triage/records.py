@@ -380,6 +380,8 @@ class Prefilter:
             return False
         if self._loud is not None and self._loud.search(lowered_line):
             return False
+        if _LOW_LEVEL.match(line):  # the common case, decided on bytes
+            return True
         text = clean_line(split_server_time(line.decode("utf-8", "replace"))[1])
         if _maybe_continuation(text) or text.startswith(("Traceback", "panic:")):
             return False
@@ -404,6 +406,13 @@ def _rarity(byte: int) -> int:
     """Lower is rarer."""
     index = _COMMON.find(bytes([byte]))
     return -1 if index < 0 else len(_COMMON) - index
+
+
+# A line that opens (after an optional server timestamp) with an INFO/DEBUG level marker.
+_LOW_LEVEL = re.compile(
+    rb"(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?[^ \t\n][^\n]{0,80}?(?:\b(?:INFO|DEBUG)\b"
+    rb'|"(?:level|severity)": ?"(?:info|debug)"|\blevel=(?:info|debug)\b)'
+)
 
 
 def _minimal(words: set[bytes]) -> tuple[bytes, ...]:
