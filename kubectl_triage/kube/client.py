@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
+from kubectl_triage import __version__
 from kubectl_triage.errors import (
     BadRequest,
     ClusterUnreachable,
@@ -36,6 +37,8 @@ class Kube:
 
         resolved.configuration.connection_pool_maxsize = max(pool_size, 10)
         self.api = ApiClient(resolved.configuration)
+        # Our own User-Agent: an admin reading the audit log sees who asked.
+        self.api.user_agent = f"kubectl-triage/{__version__}"
         for name, value in resolved.headers.items():
             self.api.set_default_header(name, value)
         self.host = resolved.configuration.host
