@@ -353,12 +353,11 @@ def analyze(file: Path, all_lines: bool) -> None:
     from kubectl_triage.commands.logs import analyze_report
 
     if str(file) == "-":
-        chunks, name = _stdin_chunks(), "stdin"
-    else:
-        if not file.is_file():
-            raise UsageError(f"{file}: no such file")
-        chunks, name = _file_chunks(file), str(file)
-    _emit(analyze_report(_ruleset(), chunks, name=name, all_lines=all_lines))
+        _emit(analyze_report(_ruleset(), _stdin_chunks(), name="stdin", all_lines=all_lines))
+        return
+    if not file.is_file():
+        raise UsageError(f"{file}: no such file")
+    _emit(analyze_report(_ruleset(), name=str(file), path=file, all_lines=all_lines))
 
 
 def _stdin_chunks():
@@ -369,12 +368,6 @@ def _stdin_chunks():
         if not chunk:
             return
         yield chunk
-
-
-def _file_chunks(path: Path):
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            yield chunk
 
 
 @cli.group(

@@ -440,12 +440,13 @@ _MAX_LINE = 1 << 23  # a "line" longer than this is cut
 
 
 def iter_records(chunks: Iterable[bytes], *, ref: LogRef | None = None,
-                 prefilter: Prefilter | None = None) -> Iterator[Record]:
+                 prefilter: Prefilter | None = None, first_line: int = 1) -> Iterator[Record]:
     """Records of a byte stream; with a prefilter, only those around its hits."""
     if prefilter is None:
-        yield from group_lines(_decoded_lines(chunks), ref=ref)
+        yield from group_lines(_decoded_lines(chunks), ref=ref, first_number=first_line)
         return
     scanner = _Scanner(prefilter, ref)
+    scanner.base_line = first_line
     buf = b""
     for chunk in chunks:
         buf += chunk

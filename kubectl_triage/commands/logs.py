@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from kubectl_triage.collect.gather import (
     LogOptions,
@@ -17,6 +18,7 @@ from kubectl_triage.records import cause_line
 from kubectl_triage.report import Report, Table
 from kubectl_triage.rules.engine import RuleSet, Tally, analyze_chunks
 from kubectl_triage.rules.facts import status_records
+from kubectl_triage.split import read_chunks, scan_file
 
 _RECORD_COLUMNS = ("time", "pod", "container", "level", "rule", "message")
 
@@ -78,10 +80,22 @@ def _summary(text: str) -> str:
 
 
 def analyze_report(
-    ruleset: RuleSet, chunks: Iterable[bytes], *, name: str, all_lines: bool = False
+    ruleset: RuleSet,
+    chunks: Iterable[bytes] | None = None,
+    *,
+    name: str,
+    path: Path | None = None,
+    all_lines: bool = False,
 ) -> Report:
+    """The rules over stdin (`chunks`) or a file (`path`: big ones scanned by several
+    processes, cut at record boundaries)."""
     tally = Tally(ruleset, min_level=Level.WARNING)
-    analyze_chunks(chunks, ruleset, tally=tally, all_lines=all_lines, ref=LogRef("", name, ""))
+    ref = LogRef("", name, "")
+    if path is not None and not all_lines:
+        tally.add_all(scan_file(path, prefilter=ruleset.prefilter, ref=ref))
+    else:
+        chunks = chunks if chunks is not None else read_chunks(path)
+        analyze_chunks(chunks, ruleset, tally=tally, all_lines=all_lines, ref=ref)
     return Report(
         context="-",
         namespace="-",
