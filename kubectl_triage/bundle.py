@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kubectl_triage.errors import BundleError, NotFound
-from kubectl_triage.evidence import Gap, LogRef
+from kubectl_triage.evidence import Gap, LogRef, ProbeResult
 from kubectl_triage.records import parse_time
 from kubectl_triage.source import KINDS, LogWindow
 
@@ -105,6 +105,31 @@ class BundleSource:
             return _windowed(iter([_dump_section(dump, ref)]), window, self.now())
         what = "previous log" if ref.previous else "log"
         raise NotFound(f"no {what} of container {ref.container} of pod {ref.pod} in the bundle")
+
+    def http_get(self, namespace: str, pod: str, *, port: int, path: str,
+                 container: str = "") -> ProbeResult:
+        """A probe result saved in NAMESPACE/POD/probes.json when the bundle was taken."""
+        path_key = "/" + path.lstrip("/")
+        for entry in self._probes(namespace, pod):
+            if int(entry.get("port", 0)) == port and entry.get("path") == path_key:
+                status = entry.get("status")
+                return ProbeResult(namespace, pod, port, path_key,
+                                   int(status) if status is not None else None,
+                                   body=str(entry.get("body", "")).encode(),
+                                   via=f"bundle ({entry.get('via', '?')})",
+                                   container=str(entry.get("container", "")),
+                                   attempts=tuple(entry.get("attempts") or ()))
+        raise NotFound(f"no probe of {pod}:{port}{path_key} in the bundle")
+
+    def _probes(self, namespace: str, pod: str) -> list[dict[str, Any]]:
+        path = self.root / namespace / pod / "probes.json"
+        if not path.is_file():
+            return []
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise BundleError(f"bundle {self.root}: cannot read {path}: {exc}") from None
+        return [e for e in data.get("probes") or [] if isinstance(e, dict)]
 
     def recorded_gaps(self) -> list[Gap]:
         gaps = []

@@ -98,6 +98,7 @@ class ContainerState:
     last_finished: datetime | None = None
     init: bool = False
     sidecar: bool = False
+    ports: tuple[int, ...] = ()  # declared containerPorts
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,3 +158,22 @@ class Gap:
     namespace: str = ""
     pod: str = ""
     container: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    """An HTTP GET made inside a pod, and how it got there."""
+
+    namespace: str
+    pod: str
+    port: int
+    path: str
+    status: int | None  # None: no way reached the port
+    body: bytes = b""
+    via: str = ""  # "proxy", "exec:curl", "exec:wget", "exec:python3", "bundle"
+    container: str = ""
+    attempts: tuple[str, ...] = ()  # why the earlier ways did not work, one line each
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300

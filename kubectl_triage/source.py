@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from kubectl_triage.evidence import Gap, LogRef
+from kubectl_triage.evidence import Gap, LogRef, ProbeResult
 
 KINDS = ("pods", "deployments", "replicasets", "statefulsets", "daemonsets", "services",
          "events", "nodes")
@@ -40,6 +40,11 @@ class Source(Protocol):
 
     def log(self, ref: LogRef, window: LogWindow) -> Iterator[bytes]:
         """A container's log as `kubectl logs --timestamps` gives it, in chunks."""
+        ...
+
+    def http_get(self, namespace: str, pod: str, *, port: int, path: str,
+                 container: str = "") -> ProbeResult:
+        """GET http://localhost:PORT/PATH inside the pod (live: pod proxy, else exec)."""
         ...
 
     def recorded_gaps(self) -> list[Gap]:

@@ -2106,6 +2106,66 @@ def write_bundle(out: Path) -> None:
             (folder / f"{container}.log").write_text(log.render(), encoding="utf-8")
         for container, log in sorted(pod.previous.items()):
             (folder / f"{container}.previous.log").write_text(log.render(), encoding="utf-8")
+    for pod_name, probes in demo_probes().items():
+        write_json(ns_dir / pod_name / "probes.json", {"probes": probes})
+
+
+def _openapi(title: str, version: str, paths: dict) -> str:
+    doc = {"openapi": "3.1.0", "info": {"title": title, "version": version},
+           "paths": {p: {m: {"responses": {"200": {"description": "OK"}}} for m in ms}
+                     for p, ms in paths.items()}}
+    return json.dumps(doc, sort_keys=True)
+
+
+API_OPENAPI = _openapi("taskflow-api", "1.8.0", {
+    "/health": ["get"], "/tasks": ["get", "post"], "/tasks/{task_id}": ["get", "patch"],
+    "/tasks/{task_id}/assign": ["post"], "/tasks/{task_id}/complete": ["post"],
+    "/workers": ["get"], "/workers/{worker_id}": ["get"], "/reminders": ["get", "post"],
+})
+NOTIFY_OPENAPI = _openapi("notification-service", "0.3.0", {
+    "/health": ["get"], "/api/notifications/notify": ["post"],
+    "/api/notifications/{notification_id}": ["get"], "/events/task": ["post"],
+})
+
+
+def _daprd_metadata(app_id: str, app_port: int, subscriptions: list) -> str:
+    return json.dumps({
+        "id": app_id, "runtimeVersion": "1.14.4", "enabledFeatures": [],
+        "components": [{"name": "pubsub", "type": "pubsub.redis", "version": "v1",
+                        "capabilities": ["SUBSCRIBE_WILDCARDS"]},
+                       {"name": "statestore", "type": "state.redis", "version": "v1"}],
+        "subscriptions": subscriptions,
+        "appConnectionProperties": {"port": app_port, "protocol": "http",
+                                    "channelAddress": "127.0.0.1",
+                                    "health": {"healthProbeInterval": "5s"}},
+        "extended": {"appPID": "1", "daprRuntimeVersion": "1.14.4"},
+    }, sort_keys=True)
+
+
+def demo_probes() -> dict:
+    """What exec-probe and dapr saw inside the pods when the bundle was taken."""
+    notify_subs = [{"pubsubname": "pubsub", "topic": "task-events", "type": "PROGRAMMATIC",
+                    "rules": [{"path": "/events/task"}], "deadLetterTopic": ""}]
+    api = [
+        {"port": 8000, "path": "/openapi.json", "status": 200, "via": "proxy",
+         "container": "api", "body": API_OPENAPI},
+        {"port": 3500, "path": "/v1.0/metadata", "status": 200, "via": "exec:curl",
+         "container": "daprd", "body": _daprd_metadata("taskflow-api", 8000, [])},
+        {"port": 8000, "path": "/dapr/subscribe", "status": 200, "via": "proxy",
+         "container": "api", "body": "[]"},
+    ]
+    notify = [
+        {"port": 8001, "path": "/openapi.json", "status": 200, "via": "proxy",
+         "container": "app", "body": NOTIFY_OPENAPI},
+        {"port": 8001, "path": "/dapr/subscribe", "status": 200, "via": "proxy",
+         "container": "app", "body": json.dumps([{"pubsubname": "pubsub",
+                                                  "topic": "task-events",
+                                                  "route": "/events/task"}])},
+        {"port": 3500, "path": "/v1.0/metadata", "status": 200, "via": "exec:curl",
+         "container": "daprd", "body": _daprd_metadata("notification-service", 8001,
+                                                       notify_subs)},
+    ]
+    return {API_A.name: api, API_B.name: api, NOTIFY.name: notify}
 
 
 def main() -> None:

@@ -105,6 +105,8 @@ def _container(
         last_finished=_time((last or {}).get("finishedAt")),
         init=init,
         sidecar=sidecar,
+        ports=tuple(int(p["containerPort"]) for p in spec.get("ports") or []
+                    if isinstance(p.get("containerPort"), int)),
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-from kubectl_triage.evidence import Gap, LogRef
+from kubectl_triage.evidence import Gap, LogRef, ProbeResult
 from kubectl_triage.kube.client import Kube
 from kubectl_triage.kube.config import ConnectOptions, resolve
 from kubectl_triage.source import LogWindow
@@ -65,6 +65,13 @@ class LiveSource:
             query["tailLines"] = None
         path = f"/api/v1/namespaces/{ref.namespace}/pods/{ref.pod}/log"
         return self.kube.stream(path, query)
+
+    def http_get(self, namespace: str, pod: str, *, port: int, path: str,
+                 container: str = "") -> ProbeResult:
+        from kubectl_triage.kube.probe import http_get
+
+        return http_get(self.kube, namespace=namespace, pod=pod, port=port, path=path,
+                        container=container)
 
     def recorded_gaps(self) -> list[Gap]:
         return []

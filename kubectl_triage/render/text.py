@@ -14,6 +14,7 @@ from kubectl_triage.report import Finding, Group, Report, Table
 
 _EXAMPLE_LINES = 6  # lines of a trace shown under a finding: head and the final cause
 _MESSAGE_WIDTH = 110
+_JUDGING = frozenset({"logs", "events", "status", "summary", "analyze"})  # commands with rules
 _SEVERITY_COLOUR = {Severity.ERROR: "RED", Severity.WARNING: "YELLOW", Severity.INFO: "CYAN"}
 
 
@@ -50,7 +51,7 @@ def render_table(report: Report, options: RenderOptions) -> str:
         parts.append(_checks(report, paint))
     if report.findings:
         parts.append("\n\n".join(_finding(f, paint) for f in report.findings))
-    elif report.command not in ("rules",):
+    elif report.command in _JUDGING:
         parts.append("No known failure pattern found.")
     if report.gaps:
         parts.append(_gaps(report))

@@ -1,0 +1,109 @@
+"""Probes inside an app's pod: which pod and port to ask, the OpenAPI document, the env.
+
+An APP is a deployment name, KIND/NAME, or a Dapr app-id; the probe asks one running pod
+of it. The port: --port, else the app container's declared port, a Service's targetPort,
+or `dapr.io/app-port`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from kubectl_triage.collect.gather import Workloads, load_workloads, resolve_target
+from kubectl_triage.errors import NotFound, TriageError, UsageError
+from kubectl_triage.evidence import ContainerState, Pod, ProbeResult
+from kubectl_triage.source import Source
+
+OPENAPI_PATHS = ("/openapi.json", "/swagger.json", "/docs/openapi.json", "/v3/api-docs",
+                 "/swagger/v1/swagger.json")
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(frozen=True)
+class AppPod:
+    pod: Pod
+    container: ContainerState
+    ws: Workloads
+
+
+def find_app(source: Source, namespace: str, app: str, *, container: str = "") -> AppPod:
+    """A running pod of APP and its app container (the first that is not a sidecar)."""
+    ws = load_workloads(source, namespace, kinds=("deployments", "replicasets", "statefulsets",
+                                                  "services"))
+    by_app_id = [p for p in ws.pods if p.annotations.get("dapr.io/app-id") == app]
+    try:
+        pods = resolve_target(ws, app)
+    except NotFound:
+        if not by_app_id:
+            raise
+        pods = by_app_id
+    running = [p for p in pods if p.phase == "Running"] or pods
+    pod = sorted(running, key=lambda p: p.name)[0]
+    candidates = [c for c in pod.containers if not c.init]
+    if container:
+        chosen = next((c for c in candidates if c.name == container), None)
+        if chosen is None:
+            names = ", ".join(c.name for c in candidates)
+            raise UsageError(f'container "{container}" is not in pod {pod.name} (it has: {names})')
+    else:
+        chosen = next((c for c in candidates if not c.sidecar), candidates[0])
+    return AppPod(pod, chosen, ws)
+
+
+def app_port(target: AppPod, *, port: int | None) -> int:
+    if port:
+        return port
+    if target.container.ports:
+        return target.container.ports[0]
+    for service in target.ws.raw.get("services", []):
+        selector = (service.get("spec") or {}).get("selector") or {}
+        if selector and all(target.pod.labels.get(k) == v for k, v in selector.items()):
+            for entry in (service.get("spec") or {}).get("ports") or []:
+                if isinstance(entry.get("targetPort"), int):
+                    return entry["targetPort"]
+    annotated = target.pod.annotations.get("dapr.io/app-port", "")
+    if annotated.isdigit():
+        return int(annotated)
+    raise UsageError(f"no port known for {target.pod.name}: give --port")
+
+
+def fetch_openapi(source: Source, target: AppPod, *, port: int,
+                  paths: tuple[str, ...] = OPENAPI_PATHS) -> tuple[ProbeResult, dict | None]:
+    """The first of `paths` that answers with an OpenAPI/Swagger document."""
+    last: ProbeResult | None = None
+    for path in paths:
+        result = source.http_get(target.pod.namespace, target.pod.name, port=port, path=path,
+                                 container=target.container.name)
+        last = result
+        if result.status is None:
+            return result, None  # the port itself is out of reach: other paths will be too
+        if result.ok:
+            doc = _json(result.body)
+            if isinstance(doc, dict) and ("openapi" in doc or "swagger" in doc):
+                return result, doc
+    assert last is not None
+    return last, None
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def openapi_operations(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """(METHOD, path) of an OpenAPI 3 or Swagger 2 document; Swagger's basePath applied."""
+    base = (doc.get("basePath") or "").rstrip("/") if "swagger" in doc else ""
+    out = []
+    for path, item in (doc.get("paths") or {}).items():
+        methods = [m.upper() for m in (item or {}) if m in _METHODS] or ["ANY"]
+        out.extend((m, base + path) for m in methods)
+    return sorted(out, key=lambda mp: (mp[1], mp[0]))
+
+
+def probe_failure(result: ProbeResult) -> TriageError:
+    detail = "; ".join(result.attempts) or "no way into the pod worked"
+    return TriageError(f"could not reach {result.pod}:{result.port}: {detail}")

@@ -1,0 +1,187 @@
+"""HTTP GETs inside a pod: through the API server's pod proxy, else `exec` with whatever
+client the image has. The only place that opens exec websockets.
+
+Every exec gets its own ApiClient: the client's stream() swaps call_api on the ApiClient it
+is given while it runs, which breaks concurrent plain requests on a shared one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from kubectl_triage.errors import Forbidden, NotFound, TriageError
+from kubectl_triage.evidence import ProbeResult
+from kubectl_triage.kube.client import Kube, translate
+
+_EXEC_TIMEOUT = 15.0  # seconds for one exec, connect included
+_BODY_LIMIT = 4 << 20  # a probe reads at most this much of a response
+_STATUS_MARK = "\n__TRIAGE_STATUS__"
+_PY_GET = (
+    "import sys,urllib.request as u,urllib.error as e\n"
+    "try:\n r=u.urlopen(sys.argv[1],timeout=10);b=r.read();c=r.status\n"
+    "except e.HTTPError as x:\n b=x.read();c=x.code\n"
+    f"sys.stdout.buffer.write(b+b'{_STATUS_MARK}'+str(c).encode())"
+)
+# One command per client an image may have; each prints the body, then the status marker.
+_CLIENTS = (
+    ("curl", ["curl", "-sS", "-o", "-", "-w", _STATUS_MARK + "%{http_code}"]),
+    ("python3", ["python3", "-c", _PY_GET]),
+    ("python", ["python", "-c", _PY_GET]),
+)
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    exit_code: int | None
+    stdout: bytes
+    stderr: bytes
+
+
+def http_get(kube: Kube, *, namespace: str, pod: str, port: int, path: str,
+             container: str = "") -> ProbeResult:
+    """GET http://localhost:PORT/PATH as seen from inside the pod."""
+    attempts: list[str] = []
+    base = ProbeResult(namespace, pod, port, path, None, container=container)
+    try:
+        status, body = proxy_get(kube, namespace=namespace, pod=pod, port=port, path=path)
+        return _with(base, status=status, body=body, via="proxy", attempts=attempts)
+    except NotFound:
+        raise
+    except TriageError as exc:
+        attempts.append(f"pod proxy: {exc.message}")
+    url = f"http://localhost:{port}/{path.lstrip('/')}"
+    for name, command in _CLIENTS:
+        try:
+            result = exec_in(kube, namespace=namespace, pod=pod, container=container,
+                             command=[*command, url])
+        except Forbidden as exc:
+            attempts.append(f"exec: {exc.message}")
+            break  # no other client will be allowed either
+        except TriageError as exc:
+            attempts.append(f"exec {name}: {exc.message}")
+            continue
+        status, body = _parse_marked(result.stdout)
+        if status is not None:
+            return _with(base, status=status, body=body, via=f"exec:{name}", attempts=attempts)
+        attempts.append(f"exec {name}: exit {result.exit_code}: {_first_line(result.stderr)}")
+    return _with(base, attempts=attempts)
+
+
+def _with(base: ProbeResult, **changes) -> ProbeResult:
+    from dataclasses import replace
+
+    changes["attempts"] = tuple(changes.get("attempts", ()))
+    return replace(base, **changes)
+
+
+def proxy_get(kube: Kube, *, namespace: str, pod: str, port: int, path: str) -> tuple[int, bytes]:
+    """Through /pods/NAME:PORT/proxy/PATH; the app's own errors (a 404) pass through."""
+    from kubernetes.client.exceptions import ApiException
+
+    api_path = f"/api/v1/namespaces/{namespace}/pods/{pod}:{port}/proxy/{path.lstrip('/')}"
+    try:
+        response = kube.api.call_api(
+            api_path, "GET", header_params={"Accept": "*/*"}, auth_settings=["BearerToken"],
+            _preload_content=False, _return_http_data_only=True, _request_timeout=kube.timeout,
+        )
+    except ApiException as exc:
+        body = exc.body if isinstance(exc.body, bytes) else (exc.body or "").encode()
+        if _is_status(body) or exc.status in (0, 401, 403):
+            raise _proxy_error(translate(exc, host=kube.host)) from None
+        return exc.status, body[:_BODY_LIMIT]
+    except Exception as exc:  # noqa: BLE001 - network errors, translated
+        raise translate(exc, host=kube.host) from None
+    try:
+        return response.status, response.read(_BODY_LIMIT)
+    finally:
+        response.release_conn()
+
+
+def _proxy_error(exc: TriageError) -> TriageError:
+    if "error trying to reach service" in exc.message or "address not allowed" in exc.message:
+        return TriageError(f"the pod's port did not answer through the proxy ({exc.message})")
+    return exc
+
+
+def _is_status(body: bytes) -> bool:
+    """A Kubernetes Status object comes from the API server, not from the app."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("kind") == "Status" and "apiVersion" in data
+
+
+def exec_in(kube: Kube, *, namespace: str, pod: str, container: str,
+            command: list[str], timeout: float = _EXEC_TIMEOUT) -> ExecResult:
+    """Run a command in a container; stdout and stderr apart, and the exit code."""
+    import websocket
+    from kubernetes.client import ApiClient, CoreV1Api
+    from kubernetes.client.exceptions import ApiException
+    from kubernetes.stream import stream
+
+    websocket.setdefaulttimeout(timeout)  # the client sets none: a silent server would hang
+    api = CoreV1Api(ApiClient(kube.api.configuration))
+    try:
+        client = stream(
+            api.connect_get_namespaced_pod_exec, pod, namespace, command=command,
+            container=container or None, stderr=True, stdin=False, stdout=True, tty=False,
+            _preload_content=False, binary=True,
+        )
+    except ApiException as exc:
+        raise _exec_error(exc, pod=pod) from None
+    out, err = bytearray(), bytearray()
+    deadline = time.monotonic() + timeout
+    try:
+        while client.is_open() and time.monotonic() < deadline:
+            client.update(timeout=max(0.05, deadline - time.monotonic()))
+            out += client.read_channel(1) or b""
+            err += client.read_channel(2) or b""
+        status = client.read_channel(3)
+    finally:
+        client.close()
+    if time.monotonic() >= deadline and not status:
+        raise TriageError(f"exec in {pod} timed out after {timeout:.0f}s")
+    return ExecResult(_exit_code(status), bytes(out), bytes(err))
+
+
+def _exec_error(exc, *, pod: str) -> TriageError:
+    text = " ".join(str(exc.reason or exc).split())
+    if "403" in text:
+        return Forbidden(f'pods "{pod}" is forbidden: exec (pods/exec) not allowed')
+    if "404" in text:
+        return NotFound(f'pods "{pod}" not found')
+    if "400" in text:
+        return TriageError(f"exec in {pod} refused: {text[:200]}")
+    return TriageError(f"exec in {pod} failed: {text[:200]}")
+
+
+def _exit_code(status: bytes | str) -> int | None:
+    if not status:
+        return None
+    try:
+        data = json.loads(status)
+    except ValueError:
+        return None
+    if data.get("status") == "Success":
+        return 0
+    for cause in (data.get("details") or {}).get("causes") or []:
+        if cause.get("reason") == "ExitCode":
+            return int(cause.get("message", "1"))
+    return 126 if "executable file not found" in data.get("message", "") else 1
+
+
+def _parse_marked(stdout: bytes) -> tuple[int | None, bytes]:
+    mark = _STATUS_MARK.encode()
+    body, found, status = stdout.rpartition(mark)
+    if not found or not status.strip().isdigit():
+        return None, b""
+    code = int(status.strip())
+    return (code if code else None), body
+
+
+def _first_line(data: bytes) -> str:
+    text = data.decode("utf-8", "replace").strip()
+    return text.split("\n", 1)[0][:200] if text else "no output"
