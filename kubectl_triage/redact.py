@@ -14,8 +14,9 @@ _SECRET_NAME = re.compile(
     r"|credential|auth|cookie|session|signature|salt|dsn|connection[_-]?string",
     re.IGNORECASE,
 )
-_URL_CREDENTIAL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]+):(?P<pw>[^@/\s]+)@",
-                             re.IGNORECASE)
+_URL_CREDENTIAL = re.compile(
+    r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]+):(?P<pw>[^@/\s]+)@", re.IGNORECASE
+)
 _KEY_VALUE = re.compile(
     r"(?P<key>\b[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key)[\w.-]*\b)"
     r"(?P<sep>\s*[=:]\s*)(?P<value>\"[^\"]*\"|'[^']*'|[^\s,;&]+)",

@@ -16,19 +16,25 @@ def test_openapi_lists_paths_and_methods_and_says_how_it_got_them():
 
 
 def test_openapi_grep_filters_paths():
-    report = run("--demo", "exec-probe", "openapi", "taskflow-api", "--grep", "^/workers",
-                 "-o", "json").json()
+    report = run(
+        "--demo", "exec-probe", "openapi", "taskflow-api", "--grep", "^/workers", "-o", "json"
+    ).json()
     assert {r["path"] for r in report["paths"]} == {"/workers", "/workers/{worker_id}"}
 
 
 def test_env_redacts_secrets_and_shows_references_unresolved():
-    rows = {r["name"]: r for r in run("--demo", "probe", "env", "taskflow-api", "-o",
-                                      "json").json()["env"]}
+    rows = {
+        r["name"]: r
+        for r in run("--demo", "probe", "env", "taskflow-api", "-o", "json").json()["env"]
+    }
     assert rows["API_TOKEN"]["value"] == "<redacted>"
     assert "S3cr3t" not in rows["DATABASE_URL"]["value"]
     assert rows["DATABASE_URL"]["value"].startswith("postgresql+asyncpg://taskflow:<redacted>@")
-    assert rows["JWT_SECRET"] == {"name": "JWT_SECRET", "value":
-                                  "<secret taskflow-secrets/jwt-secret>", "from": "reference"}
+    assert rows["JWT_SECRET"] == {
+        "name": "JWT_SECRET",
+        "value": "<secret taskflow-secrets/jwt-secret>",
+        "from": "reference",
+    }
     assert rows["LOG_LEVEL"]["value"] == "info"
     shown = run("--demo", "probe", "env", "taskflow-api", "--show-secrets", "-o", "json").json()
     assert any(r["value"] != "<redacted>" for r in shown["env"] if r["name"] == "API_TOKEN")
@@ -52,20 +58,29 @@ def test_unknown_container_is_a_usage_error():
 
 
 def test_swagger2_base_path_is_applied():
-    doc = {"swagger": "2.0", "basePath": "/api/", "paths": {"/orders": {"get": {}, "post": {}},
-                                                          "/x": {"parameters": []}}}
-    assert openapi_operations(doc) == [("GET", "/api/orders"), ("POST", "/api/orders"),
-                                       ("ANY", "/api/x")]
+    doc = {
+        "swagger": "2.0",
+        "basePath": "/api/",
+        "paths": {"/orders": {"get": {}, "post": {}}, "/x": {"parameters": []}},
+    }
+    assert openapi_operations(doc) == [
+        ("GET", "/api/orders"),
+        ("POST", "/api/orders"),
+        ("ANY", "/api/x"),
+    ]
 
 
-@pytest.mark.parametrize("name, value, shown", [
-    ("DB_PASSWORD", "hunter2", "<redacted>"),
-    ("GITHUB_TOKEN", "ghp_x", "<redacted>"),
-    ("AWS_SECRET_ACCESS_KEY", "k", "<redacted>"),
-    ("DATABASE_URL", "postgres://u:p4ss@db:5432/x", "postgres://u:<redacted>@db:5432/x"),
-    ("LOG_LEVEL", "debug", "debug"),
-    ("KEYCLOAK_HOST", "kc.example", "kc.example"),
-])
+@pytest.mark.parametrize(
+    "name, value, shown",
+    [
+        ("DB_PASSWORD", "hunter2", "<redacted>"),
+        ("GITHUB_TOKEN", "ghp_x", "<redacted>"),
+        ("AWS_SECRET_ACCESS_KEY", "k", "<redacted>"),
+        ("DATABASE_URL", "postgres://u:p4ss@db:5432/x", "postgres://u:<redacted>@db:5432/x"),
+        ("LOG_LEVEL", "debug", "debug"),
+        ("KEYCLOAK_HOST", "kc.example", "kc.example"),
+    ],
+)
 def test_secret_values_are_redacted_by_name_and_in_urls(name, value, shown):
     assert redact_value(name, value) == shown
 

@@ -16,8 +16,13 @@ from kubectl_triage.errors import NotFound, TriageError, UsageError
 from kubectl_triage.evidence import ContainerState, Pod, ProbeResult
 from kubectl_triage.source import Source
 
-OPENAPI_PATHS = ("/openapi.json", "/swagger.json", "/docs/openapi.json", "/v3/api-docs",
-                 "/swagger/v1/swagger.json")
+OPENAPI_PATHS = (
+    "/openapi.json",
+    "/swagger.json",
+    "/docs/openapi.json",
+    "/v3/api-docs",
+    "/swagger/v1/swagger.json",
+)
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -30,8 +35,9 @@ class AppPod:
 
 def find_app(source: Source, namespace: str, app: str, *, container: str = "") -> AppPod:
     """A running pod of APP and its app container (the first that is not a sidecar)."""
-    ws = load_workloads(source, namespace, kinds=("deployments", "replicasets", "statefulsets",
-                                                  "services"))
+    ws = load_workloads(
+        source, namespace, kinds=("deployments", "replicasets", "statefulsets", "services")
+    )
     by_app_id = [p for p in ws.pods if p.annotations.get("dapr.io/app-id") == app]
     try:
         pods = resolve_target(ws, app)
@@ -69,13 +75,19 @@ def app_port(target: AppPod, *, port: int | None) -> int:
     raise UsageError(f"no port known for {target.pod.name}: give --port")
 
 
-def fetch_openapi(source: Source, target: AppPod, *, port: int,
-                  paths: tuple[str, ...] = OPENAPI_PATHS) -> tuple[ProbeResult, dict | None]:
+def fetch_openapi(
+    source: Source, target: AppPod, *, port: int, paths: tuple[str, ...] = OPENAPI_PATHS
+) -> tuple[ProbeResult, dict | None]:
     """The first of `paths` that answers with an OpenAPI/Swagger document."""
     last: ProbeResult | None = None
     for path in paths:
-        result = source.http_get(target.pod.namespace, target.pod.name, port=port, path=path,
-                                 container=target.container.name)
+        result = source.http_get(
+            target.pod.namespace,
+            target.pod.name,
+            port=port,
+            path=path,
+            container=target.container.name,
+        )
         last = result
         if result.status is None:
             return result, None  # the port itself is out of reach: other paths will be too

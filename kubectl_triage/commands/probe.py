@@ -23,48 +23,84 @@ def _namespace(run: Run) -> str:
     return run.namespace or run.source.default_namespace()
 
 
-def _unreachable(run: Run, command: str, result: ProbeResult, *, step: str) -> Report:
+def _unreachable(run: Run, command: str, result: ProbeResult, *, step: str, app: str) -> Report:
     detail = "; ".join(result.attempts) or "no way into the pod worked"
     return Report(
-        context=run.source.context, namespace=_namespace(run), command=command,
-        checks=(Check(step, Verdict.FAIL, f"could not reach {result.pod}:{result.port}: {detail}",
-                      next=(f"kubectl triage status {result.pod.rsplit('-', 2)[0]}",)),),
-        gaps=(Gap("probe", "Unreachable", detail, namespace=result.namespace, pod=result.pod,
-                  container=result.container),),
+        context=run.source.context,
+        namespace=_namespace(run),
+        command=command,
+        checks=(
+            Check(
+                step,
+                Verdict.FAIL,
+                f"could not reach {result.pod}:{result.port}: {detail}",
+                next=(f"kubectl triage status {app}", f"kubectl describe pod {result.pod}"),
+            ),
+        ),
+        gaps=(
+            Gap(
+                "probe",
+                "Unreachable",
+                detail,
+                namespace=result.namespace,
+                pod=result.pod,
+                container=result.container,
+            ),
+        ),
         extra={"probe": _probe_dict(result)},
     )
 
 
 def _probe_dict(result: ProbeResult) -> dict:
-    return {"pod": result.pod, "container": result.container, "port": result.port,
-            "path": result.path, "status": result.status, "via": result.via,
-            "attempts": list(result.attempts)}
+    return {
+        "pod": result.pod,
+        "container": result.container,
+        "port": result.port,
+        "path": result.path,
+        "status": result.status,
+        "via": result.via,
+        "attempts": list(result.attempts),
+    }
 
 
-def openapi_report(run: Run, app: str, *, port: int | None, path: str | None,
-                   grep: str | None, container: str = "") -> Report:
+def openapi_report(
+    run: Run, app: str, *, port: int | None, path: str | None, grep: str | None, container: str = ""
+) -> Report:
     target = find_app(run.source, _namespace(run), app, container=container)
     port = app_port(target, port=port)
-    result, doc = fetch_openapi(run.source, target, port=port,
-                                paths=(path,) if path else OPENAPI_PATHS)
+    result, doc = fetch_openapi(
+        run.source, target, port=port, paths=(path,) if path else OPENAPI_PATHS
+    )
     if result.status is None:
-        return _unreachable(run, "exec-probe", result, step="openapi")
+        return _unreachable(run, "exec-probe", result, step="openapi", app=app)
     if doc is None:
-        step = Check("openapi", Verdict.FAIL,
-                     f"no OpenAPI document at {', '.join((path,) if path else OPENAPI_PATHS)} "
-                     f"on {target.pod.name}:{port} (last answer: HTTP {result.status})")
-        return Report(context=run.source.context, namespace=_namespace(run),
-                      command="exec-probe", checks=(step,), extra={"probe": _probe_dict(result)})
+        step = Check(
+            "openapi",
+            Verdict.FAIL,
+            f"no OpenAPI document at {', '.join((path,) if path else OPENAPI_PATHS)} "
+            f"on {target.pod.name}:{port} (last answer: HTTP {result.status})",
+        )
+        return Report(
+            context=run.source.context,
+            namespace=_namespace(run),
+            command="exec-probe",
+            checks=(step,),
+            extra={"probe": _probe_dict(result)},
+        )
     operations = openapi_operations(doc)
     if grep:
         pattern = re.compile(grep, re.IGNORECASE)
         operations = [op for op in operations if pattern.search(op[1])]
     info = doc.get("info") or {}
     return Report(
-        context=run.source.context, namespace=_namespace(run), command="exec-probe",
+        context=run.source.context,
+        namespace=_namespace(run),
+        command="exec-probe",
         tables=(Table("paths", ("method", "path"), tuple(operations)),),
-        notes=(f"{info.get('title', app)} {info.get('version', '')}: {len(operations)} "
-               f"operation(s) from {target.pod.name}:{port}{result.path} via {result.via}.",),
+        notes=(
+            f"{info.get('title', app)} {info.get('version', '')}: {len(operations)} "
+            f"operation(s) from {target.pod.name}:{port}{result.path} via {result.via}.",
+        ),
         extra={"probe": _probe_dict(result)},
     )
 
@@ -73,8 +109,11 @@ def env_report(run: Run, app: str, *, show_secrets: bool, container: str = "") -
     """The container's environment from the pod spec; valueFrom shown as a reference."""
     target = find_app(run.source, _namespace(run), app, container=container)
     item = next(i for i in target.ws.raw["pods"] if i["metadata"]["name"] == target.pod.name)
-    spec = next(c for c in (item.get("spec") or {}).get("containers") or []
-                if c.get("name") == target.container.name)
+    spec = next(
+        c
+        for c in (item.get("spec") or {}).get("containers") or []
+        if c.get("name") == target.container.name
+    )
     rows = []
     for entry in spec.get("env") or []:
         name = entry.get("name", "")
@@ -86,13 +125,18 @@ def env_report(run: Run, app: str, *, show_secrets: bool, container: str = "") -
     for source in spec.get("envFrom") or []:
         ref = source.get("configMapRef") or source.get("secretRef") or {}
         kind = "configMap" if "configMapRef" in source else "secret"
-        rows.append((f"{source.get('prefix', '')}*", f"<all keys of {kind} {ref.get('name')}>",
-                     "reference"))
+        rows.append(
+            (f"{source.get('prefix', '')}*", f"<all keys of {kind} {ref.get('name')}>", "reference")
+        )
     return Report(
-        context=run.source.context, namespace=_namespace(run), command="exec-probe",
+        context=run.source.context,
+        namespace=_namespace(run),
+        command="exec-probe",
         tables=(Table("env", ("name", "value", "from"), tuple(rows)),),
-        notes=(f"Environment of {target.pod.name}/{target.container.name} from its pod spec"
-               + ("" if show_secrets else "; secret values redacted (--show-secrets).") ,),
+        notes=(
+            f"Environment of {target.pod.name}/{target.container.name} from its pod spec"
+            + ("" if show_secrets else "; secret values redacted (--show-secrets)."),
+        ),
     )
 
 
@@ -111,15 +155,21 @@ def _reference(value_from: dict) -> str:
 def http_report(run: Run, app: str, path: str, *, port: int | None, container: str = "") -> Report:
     target = find_app(run.source, _namespace(run), app, container=container)
     port = app_port(target, port=port)
-    result = run.source.http_get(target.pod.namespace, target.pod.name, port=port, path=path,
-                                 container=target.container.name)
+    result = run.source.http_get(
+        target.pod.namespace, target.pod.name, port=port, path=path, container=target.container.name
+    )
     if result.status is None:
-        return _unreachable(run, "exec-probe", result, step="http")
+        return _unreachable(run, "exec-probe", result, step="http", app=app)
     body = redact_text(result.body.decode("utf-8", "replace"))
     shown = body if len(body) <= _BODY_SHOWN else body[:_BODY_SHOWN] + f"\n... ({len(body)} chars)"
     return Report(
-        context=run.source.context, namespace=_namespace(run), command="exec-probe",
-        notes=(f"GET http://localhost:{port}{result.path} in {target.pod.name} -> HTTP "
-               f"{result.status} (via {result.via})", shown),
+        context=run.source.context,
+        namespace=_namespace(run),
+        command="exec-probe",
+        notes=(
+            f"GET http://localhost:{port}{result.path} in {target.pod.name} -> HTTP "
+            f"{result.status} (via {result.via})",
+            shown,
+        ),
         extra={"probe": {**_probe_dict(result), "body": body}},
     )

@@ -39,8 +39,9 @@ class ExecResult:
     stderr: bytes
 
 
-def http_get(kube: Kube, *, namespace: str, pod: str, port: int, path: str,
-             container: str = "") -> ProbeResult:
+def http_get(
+    kube: Kube, *, namespace: str, pod: str, port: int, path: str, container: str = ""
+) -> ProbeResult:
     """GET http://localhost:PORT/PATH as seen from inside the pod."""
     attempts: list[str] = []
     base = ProbeResult(namespace, pod, port, path, None, container=container)
@@ -54,8 +55,9 @@ def http_get(kube: Kube, *, namespace: str, pod: str, port: int, path: str,
     url = f"http://localhost:{port}/{path.lstrip('/')}"
     for name, command in _CLIENTS:
         try:
-            result = exec_in(kube, namespace=namespace, pod=pod, container=container,
-                             command=[*command, url])
+            result = exec_in(
+                kube, namespace=namespace, pod=pod, container=container, command=[*command, url]
+            )
         except Forbidden as exc:
             attempts.append(f"exec: {exc.message}")
             break  # no other client will be allowed either
@@ -83,8 +85,13 @@ def proxy_get(kube: Kube, *, namespace: str, pod: str, port: int, path: str) -> 
     api_path = f"/api/v1/namespaces/{namespace}/pods/{pod}:{port}/proxy/{path.lstrip('/')}"
     try:
         response = kube.api.call_api(
-            api_path, "GET", header_params={"Accept": "*/*"}, auth_settings=["BearerToken"],
-            _preload_content=False, _return_http_data_only=True, _request_timeout=kube.timeout,
+            api_path,
+            "GET",
+            header_params={"Accept": "*/*"},
+            auth_settings=["BearerToken"],
+            _preload_content=False,
+            _return_http_data_only=True,
+            _request_timeout=kube.timeout,
         )
     except ApiException as exc:
         body = exc.body if isinstance(exc.body, bytes) else (exc.body or "").encode()
@@ -114,23 +121,37 @@ def _is_status(body: bytes) -> bool:
     return isinstance(data, dict) and data.get("kind") == "Status" and "apiVersion" in data
 
 
-def exec_in(kube: Kube, *, namespace: str, pod: str, container: str,
-            command: list[str], timeout: float = _EXEC_TIMEOUT) -> ExecResult:
+def exec_in(
+    kube: Kube,
+    *,
+    namespace: str,
+    pod: str,
+    container: str,
+    command: list[str],
+    timeout: float = _EXEC_TIMEOUT,
+) -> ExecResult:
     """Run a command in a container; stdout and stderr apart, and the exit code."""
     import websocket
     from kubernetes.client import ApiClient, CoreV1Api
-    from kubernetes.client.exceptions import ApiException
     from kubernetes.stream import stream
 
     websocket.setdefaulttimeout(timeout)  # the client sets none: a silent server would hang
     api = CoreV1Api(ApiClient(kube.api.configuration))
     try:
         client = stream(
-            api.connect_get_namespaced_pod_exec, pod, namespace, command=command,
-            container=container or None, stderr=True, stdin=False, stdout=True, tty=False,
-            _preload_content=False, binary=True,
+            api.connect_get_namespaced_pod_exec,
+            pod,
+            namespace,
+            command=command,
+            container=container or None,
+            stderr=True,
+            stdin=False,
+            stdout=True,
+            tty=False,
+            _preload_content=False,
+            binary=True,
         )
-    except ApiException as exc:
+    except Exception as exc:  # noqa: BLE001 - see _exec_error
         raise _exec_error(exc, pod=pod) from None
     out, err = bytearray(), bytearray()
     deadline = time.monotonic() + timeout
@@ -147,8 +168,16 @@ def exec_in(kube: Kube, *, namespace: str, pod: str, container: str,
     return ExecResult(_exit_code(status), bytes(out), bytes(err))
 
 
-def _exec_error(exc, *, pod: str) -> TriageError:
-    text = " ".join(str(exc.reason or exc).split())
+def _exec_error(exc: BaseException, *, pod: str) -> TriageError:
+    """A failed exec handshake. The client (35, 36) wraps it in an ApiException whose body is
+    None and then fails decoding that body with AttributeError: the handshake's status line
+    is in the chain of exceptions, so read every message along it."""
+    texts = []
+    seen: BaseException | None = exc
+    while seen is not None and len(texts) < 5:
+        texts.append(str(getattr(seen, "reason", None) or seen))
+        seen = seen.__context__
+    text = " ".join(" ".join(texts).split())
     if "403" in text:
         return Forbidden(f'pods "{pod}" is forbidden: exec (pods/exec) not allowed')
     if "404" in text:
