@@ -13,6 +13,7 @@ from kubectl_triage.collect.gather import (
     resolve_target,
 )
 from kubectl_triage.commands.common import Run
+from kubectl_triage.commands.crosscheck import check_endpoints
 from kubectl_triage.evidence import Level, LogRef, Record
 from kubectl_triage.records import cause_line
 from kubectl_triage.report import Report, Table
@@ -40,16 +41,20 @@ def logs_report(run: Run, *, target: str | None, selector: str, options: LogOpti
     names = {p.name for p in pods}
     recorded = [g for g in run.source.recorded_gaps() if not g.pod or g.pod in names]
     workload = target.rpartition("/")[2] if target else ""
+    groups = tally.groups()
+    findings, probe_gaps = check_endpoints(
+        run,
+        tally.findings(context=run.context_values(workload), workload_of=run.workload_of(pods)),
+        groups,
+    )
     return Report(
         context=run.source.context,
         namespace=run.namespace_label,
         command="logs",
-        findings=tally.findings(
-            context=run.context_values(workload), workload_of=run.workload_of(pods)
-        ),
-        groups=tuple(g for g in tally.groups() if any(w.kind == "log" for w in g.where)),
+        findings=findings,
+        groups=tuple(g for g in groups if any(w.kind == "log" for w in g.where)),
         tables=tables,
-        gaps=tuple(ws.gaps + result.gaps + recorded),
+        gaps=tuple(ws.gaps + result.gaps + recorded + probe_gaps),
         notes=(f"{len(pods)} pod(s), {result.read} of {len(refs)} log(s) read.",),
     )
 
