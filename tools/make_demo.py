@@ -2106,6 +2106,11 @@ def write_bundle(out: Path) -> None:
             (folder / f"{container}.log").write_text(log.render(), encoding="utf-8")
         for container, log in sorted(pod.previous.items()):
             (folder / f"{container}.previous.log").write_text(log.render(), encoding="utf-8")
+    write_json(ns_dir / "components.json", list_object("ComponentList", dapr_components(),
+                                                       "dapr.io/v1alpha1"))
+    write_json(ns_dir / "subscriptions.json", list_object("SubscriptionList",
+                                                          dapr_subscriptions(),
+                                                          "dapr.io/v2alpha1"))
     for pod_name, probes in demo_probes().items():
         write_json(ns_dir / pod_name / "probes.json", {"probes": probes})
 
@@ -2140,6 +2145,45 @@ def _daprd_metadata(app_id: str, app_port: int, subscriptions: list) -> str:
                                     "health": {"healthProbeInterval": "5s"}},
         "extended": {"appPID": "1", "daprRuntimeVersion": "1.14.4"},
     }, sort_keys=True)
+
+
+def dapr_resource(kind: str, name: str, spec: dict, *, created: int, scopes: list,
+                  api_version: str = "dapr.io/v1alpha1") -> dict:
+    return {"apiVersion": api_version, "kind": kind,
+            "metadata": {"name": name, "namespace": NAMESPACE,
+                         "uid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                         "creationTimestamp": rfc3339(created).split(".")[0] + "Z",
+                         "generation": 1},
+            "spec": spec, "scopes": scopes}
+
+
+def dapr_components() -> list:
+    def meta(pairs: dict) -> list:
+        return [{"name": k, "value": v} for k, v in pairs.items()]
+    return [
+        dapr_resource("Component", "pubsub", {
+            "type": "pubsub.redis", "version": "v1",
+            "metadata": meta({"redisHost": "redis-master.infra.svc.cluster.local:6379"})
+            + [{"name": "redisPassword", "secretKeyRef": {"name": "redis", "key": "password"}}],
+        }, created=at(9, 0) - 86400 * SECOND * 40, scopes=["taskflow-api", "notification-service"]),
+        dapr_resource("Component", "statestore", {
+            "type": "state.redis", "version": "v1",
+            "metadata": meta({"redisHost": "redis-master.infra.svc.cluster.local:6379"}),
+        }, created=at(9, 0) - 86400 * SECOND * 40, scopes=["taskflow-api"]),
+    ]
+
+
+def dapr_subscriptions() -> list:
+    """task-events is loaded (programmatic); reminder-events was applied after the
+    notification-service sidecar started, so that sidecar never loaded it, and its route is
+    not one the app serves."""
+    return [
+        dapr_resource("Subscription", "reminder-events", {
+            "pubsubname": "pubsub", "topic": "reminder-due",
+            "routes": {"default": "/events/reminder"}, "deadLetterTopic": "reminder-dlq",
+        }, created=at(22, 30), scopes=["notification-service"],
+            api_version="dapr.io/v2alpha1"),
+    ]
 
 
 def demo_probes() -> dict:

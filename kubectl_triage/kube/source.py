@@ -21,6 +21,9 @@ _PATHS = {
     "replicasets": "/apis/apps/v1",
     "statefulsets": "/apis/apps/v1",
     "daemonsets": "/apis/apps/v1",
+    # Dapr's custom resources; a cluster without Dapr answers 404 (collect makes it a gap).
+    "components": "/apis/dapr.io/v1alpha1",
+    "subscriptions": "/apis/dapr.io/v2alpha1",
 }
 _CLUSTER_SCOPED = {"nodes", "namespaces"}
 # 500 lines: enough to hold a crash loop's last start-up, small enough that a 50-pod

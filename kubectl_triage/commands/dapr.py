@@ -1,0 +1,511 @@
+"""`dapr status|subs|logs|components APP`: the Dapr wiring of an app, checked against itself.
+
+Three views of a subscription are compared (the app's /dapr/subscribe, what the sidecar
+loaded, the Subscription resources); a mismatch becomes a finding of a Dapr rule with the
+measured detail.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from kubectl_triage.collect.dapr import (
+    SIDECAR,
+    DaprApp,
+    dapr_app,
+    dapr_resources,
+    read_app_subscribe,
+    read_metadata,
+    scoped_to,
+)
+from kubectl_triage.collect.gather import LogOptions, collect_logs, load_workloads, log_refs
+from kubectl_triage.collect.probe import app_port, fetch_openapi, openapi_operations
+from kubectl_triage.commands.common import Run
+from kubectl_triage.errors import TriageError
+from kubectl_triage.evidence import Gap, Record, Verdict
+from kubectl_triage.report import Check, Finding, Report, Table, Where
+from kubectl_triage.rules.endpoints import compare
+from kubectl_triage.rules.engine import Tally, fill_command
+
+CONTROL_PLANE = (
+    "dapr-operator",
+    "dapr-sentry",
+    "dapr-placement",
+    "dapr-sidecar-injector",
+    "dapr-scheduler",
+)
+
+
+def _ns(run: Run) -> str:
+    return run.namespace or run.source.default_namespace()
+
+
+def _finding(run: Run, rule_id: str, detail: str, found: DaprApp, example: str) -> Finding:
+    rule = run.ruleset.by_id[rule_id]
+    where = Where("status", found.target.pod.namespace, obj=f"Pod/{found.target.pod.name}")
+    context = {"namespace": found.target.pod.namespace, "workload": found.app_id}
+    return Finding(
+        rule=rule.id,
+        severity=rule.severity,
+        title=rule.title,
+        cause=rule.cause,
+        fix=rule.fix,
+        next=tuple(fill_command(c, where, context) for c in rule.next),
+        count=1,
+        where=(where,),
+        example=example,
+        first_seen=None,
+        last_seen=None,
+        detail=detail,
+    )
+
+
+# ---- subs --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Sub:
+    source: str  # app | sidecar | resource NAME
+    pubsub: str
+    topic: str
+    routes: tuple[str, ...]
+    dead_letter: str = ""
+
+
+def _from_app(entries: list) -> list[_Sub]:
+    out = []
+    for e in entries:
+        routes = e.get("route") or ""
+        rules = (
+            ((e.get("routes") or {}).get("rules") or [])
+            if isinstance(e.get("routes"), dict)
+            else []
+        )
+        paths = tuple(r.get("path", "") for r in rules) + ((routes,) if routes else ())
+        default = (
+            (e.get("routes") or {}).get("default") if isinstance(e.get("routes"), dict) else None
+        )
+        out.append(
+            _Sub(
+                "app",
+                e.get("pubsubname", ""),
+                e.get("topic", ""),
+                paths + ((default,) if default else ()),
+                e.get("deadLetterTopic", ""),
+            )
+        )
+    return out
+
+
+def _from_sidecar(metadata: dict) -> list[_Sub]:
+    out = []
+    for e in metadata.get("subscriptions") or []:
+        rules = e.get("rules") or []
+        if isinstance(rules, dict):
+            rules = rules.get("rules") or []
+        out.append(
+            _Sub(
+                f"sidecar ({(e.get('type') or 'loaded').lower()})",
+                e.get("pubsubname", ""),
+                e.get("topic", ""),
+                tuple(r.get("path", "") for r in rules),
+                e.get("deadLetterTopic", ""),
+            )
+        )
+    return out
+
+
+def _from_resources(items: list, app_id: str) -> list[_Sub]:
+    out = []
+    for item in items:
+        if not scoped_to(item, app_id):
+            continue
+        spec = item.get("spec") or {}
+        routes = spec.get("routes") or {}
+        paths = tuple(r.get("path", "") for r in routes.get("rules") or [])
+        paths += (routes.get("default"),) if routes.get("default") else ()
+        paths += (spec["route"],) if spec.get("route") else ()  # v1alpha1
+        out.append(
+            _Sub(
+                f"resource {item['metadata']['name']}",
+                spec.get("pubsubname", ""),
+                spec.get("topic", ""),
+                paths,
+                spec.get("deadLetterTopic", ""),
+            )
+        )
+    return out
+
+
+def subs_report(run: Run, app: str, *, port: int | None = None) -> Report:
+    namespace = _ns(run)
+    found = dapr_app(run.source, namespace, app)
+    app_port_number = _app_port(found, port)
+    read_metadata(run.source, found)
+    read_app_subscribe(run.source, found, port=app_port_number)
+    resources, gaps = dapr_resources(run.source, namespace, "subscriptions")
+    subs = (
+        _from_app(found.subscribe or [])
+        + _from_sidecar(found.metadata or {})
+        + _from_resources(resources, found.app_id)
+    )
+    served = _served_paths(run, found, app_port_number)
+    findings = _sub_findings(run, found, subs, served)
+    rows = tuple(
+        (s.source, s.pubsub, s.topic, ", ".join(s.routes) or "-", s.dead_letter or "-")
+        for s in subs
+    )
+    return Report(
+        context=run.source.context,
+        namespace=namespace,
+        command="dapr",
+        findings=tuple(findings),
+        tables=(
+            Table("subscriptions", ("source", "pubsub", "topic", "routes", "dead letter"), rows),
+        ),
+        gaps=tuple(found.gaps + gaps),
+        notes=(
+            f"app-id {found.app_id}, pod {found.target.pod.name}; app /dapr/subscribe: "
+            f"{_said(found.subscribe)}; sidecar metadata: {_said(found.metadata)}.",
+        ),
+    )
+
+
+def _said(value: object) -> str:
+    return "not read (see below)" if value is None else "read"
+
+
+def _app_port(found: DaprApp, port: int | None) -> int:
+    annotated = found.target.pod.annotations.get("dapr.io/app-port", "")
+    return port or (int(annotated) if annotated.isdigit() else app_port(found.target, port=None))
+
+
+def _served_paths(run: Run, found: DaprApp, port: int) -> list[str] | None:
+    try:
+        _, doc = fetch_openapi(run.source, found.target, port=port)
+    except TriageError as exc:
+        found.gaps.append(
+            Gap(
+                "probe",
+                type(exc).__name__,
+                f"openapi: {exc.message}",
+                namespace=found.target.pod.namespace,
+                pod=found.target.pod.name,
+            )
+        )
+        return None
+    return [p for _, p in openapi_operations(doc)] if doc else None
+
+
+def _sub_findings(
+    run: Run, found: DaprApp, subs: list[_Sub], served: list[str] | None
+) -> list[Finding]:
+    out = []
+    loaded = {(s.pubsub, s.topic) for s in subs if s.source.startswith("sidecar")}
+    pubsubs = {
+        c.get("name")
+        for c in (found.metadata or {}).get("components") or []
+        if str(c.get("type", "")).startswith("pubsub.")
+    }
+    for s in subs:
+        example = f"{s.source}: pubsub={s.pubsub} topic={s.topic} routes={','.join(s.routes)}"
+        if found.metadata is not None and s.pubsub not in pubsubs:
+            out.append(
+                _finding(
+                    run,
+                    "dapr-component-missing",
+                    f'{s.source} subscribes {s.topic} on pubsub "{s.pubsub}", which '
+                    f"the sidecar did not load (loaded: {', '.join(sorted(pubsubs)) or 'none'})",
+                    found,
+                    example,
+                )
+            )
+        if (
+            found.metadata is not None
+            and not s.source.startswith("sidecar")
+            and (s.pubsub, s.topic) not in loaded
+        ):
+            why = (
+                "created after the sidecar started? restart the pod"
+                if s.source.startswith("resource")
+                else "the sidecar did not read the app's /dapr/subscribe"
+            )
+            out.append(
+                _finding(
+                    run,
+                    "dapr-subscription",
+                    f"{s.source}: topic {s.topic} is not loaded by the sidecar ({why})",
+                    found,
+                    example,
+                )
+            )
+        for route in s.routes if served is not None else ():
+            exists, nearest = compare(route, served)
+            if not exists:
+                out.append(
+                    _finding(
+                        run,
+                        "dapr-subscription",
+                        f'{s.source}: route "{route}" of topic {s.topic} is not served '
+                        f'by {found.app_id} (nearest: "{nearest}")',
+                        found,
+                        example,
+                    )
+                )
+    return _dedupe(out)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen, out = set(), []
+    for f in findings:
+        if (f.rule, f.detail) not in seen:
+            seen.add((f.rule, f.detail))
+            out.append(f)
+    return out
+
+
+# ---- status ------------------------------------------------------------------------------
+
+
+def status_report(run: Run, app: str) -> Report:
+    namespace = _ns(run)
+    found = dapr_app(run.source, namespace, app)
+    read_metadata(run.source, found)
+    pod = found.target.pod
+    sidecar = next((c for c in pod.containers if c.name == SIDECAR), None)
+    rows = [(k, v) for k, v in sorted(pod.annotations.items()) if k.startswith("dapr.io/")]
+    checks = [_check_injection(pod.annotations, sidecar), _check_app_port(found)]
+    if sidecar:
+        rows.append(
+            (
+                "sidecar",
+                f"{sidecar.state}{' ready' if sidecar.ready else ''}, "
+                f"restarts {sidecar.restarts}, image {sidecar.image}",
+            )
+        )
+    meta = found.metadata
+    if meta:
+        rows.append(("runtime version", str(meta.get("runtimeVersion", "?"))))
+        for c in meta.get("components") or []:
+            rows.append(("component", f"{c.get('name')} ({c.get('type')}/{c.get('version')})"))
+        conn = meta.get("appConnectionProperties") or {}
+        rows.append(
+            ("app connection", f"port {conn.get('port', '?')} {conn.get('protocol', '')}".strip())
+        )
+        actors = meta.get("actorRuntime") or {}
+        if actors:
+            rows.append(
+                (
+                    "actors",
+                    f"{actors.get('runtimeStatus', '?')}, placement {actors.get('placement', '?')}",
+                )
+            )
+        rows.append(("subscriptions", str(len(meta.get("subscriptions") or []))))
+    checks.append(
+        Check(
+            "sidecar metadata",
+            Verdict.PASS if meta else Verdict.SKIP,
+            "read /v1.0/metadata" if meta else "could not read /v1.0/metadata (see Not collected)",
+        )
+    )
+    checks.append(_control_plane(run))
+    return Report(
+        context=run.source.context,
+        namespace=namespace,
+        command="dapr",
+        checks=tuple(checks),
+        tables=(Table("dapr", ("field", "value"), tuple(rows)),),
+        gaps=tuple(found.gaps),
+    )
+
+
+def _check_injection(annotations, sidecar) -> Check:
+    enabled = annotations.get("dapr.io/enabled") == "true"
+    if enabled and sidecar is None:
+        return Check(
+            "injection",
+            Verdict.FAIL,
+            "dapr.io/enabled is true but the pod has no "
+            "daprd container: is the sidecar injector running?",
+            next=("kubectl get pods -n dapr-system",),
+        )
+    if not enabled:
+        return Check("injection", Verdict.SKIP, "dapr.io/enabled is not true for this pod")
+    if not sidecar.ready:
+        return Check(
+            "injection",
+            Verdict.FAIL,
+            f"daprd is {sidecar.reason or sidecar.state}, restarts {sidecar.restarts}",
+        )
+    return Check("injection", Verdict.PASS, "daprd injected and ready")
+
+
+def _check_app_port(found: DaprApp) -> Check:
+    annotated = found.target.pod.annotations.get("dapr.io/app-port", "")
+    ports = found.target.container.ports
+    if not annotated:
+        return Check(
+            "app-port",
+            Verdict.WARN,
+            "no dapr.io/app-port: the sidecar will not call "
+            "the app (no subscriptions, no invocation)",
+        )
+    if ports and int(annotated) not in ports:
+        return Check(
+            "app-port",
+            Verdict.FAIL,
+            f"dapr.io/app-port {annotated} is not a port of "
+            f"container {found.target.container.name} ({', '.join(map(str, ports))})",
+        )
+    return Check("app-port", Verdict.PASS, f"dapr.io/app-port {annotated}")
+
+
+def _control_plane(run: Run) -> Check:
+    try:
+        pods = run.source.list("pods", "dapr-system")
+    except TriageError as exc:
+        return Check("control plane", Verdict.SKIP, f"dapr-system not visible: {exc.message}")
+    names = [p["metadata"]["name"] for p in pods]
+    missing = [c for c in CONTROL_PLANE if not any(n.startswith(c) for n in names)]
+    if not pods:
+        return Check("control plane", Verdict.SKIP, "no pods in dapr-system (not visible here)")
+    verdict = Verdict.WARN if missing else Verdict.PASS
+    return Check(
+        "control plane",
+        verdict,
+        "missing: " + ", ".join(missing)
+        if missing
+        else "operator, sentry, placement, injector, scheduler present",
+    )
+
+
+# ---- logs --------------------------------------------------------------------------------
+
+_TOPICS = (
+    ("scheduler", ("scheduler",)),
+    ("placement", ("placement", "actor")),
+    ("pubsub", ("pubsub", "publish", "subscri", "topic")),
+    ("api-calls", ("http api called", "grpc api called")),
+    (
+        "app-channel",
+        (
+            "app channel",
+            "application discovered",
+            "waiting for app",
+            "app is subscribed",
+            "app_channel",
+            "appchannel",
+        ),
+    ),
+    ("components", ("component",)),
+)
+
+
+def topic_of(record: Record) -> str:
+    scope = record.fields.get("scope", "").lower()
+    text = (record.message + " " + scope).lower()
+    for topic, words in _TOPICS:
+        if any(w in text for w in words):
+            return topic
+    return "other"
+
+
+def logs_report(run: Run, app: str) -> Report:
+    namespace = _ns(run)
+    found = dapr_app(run.source, namespace, app)
+    pods = [
+        p for p in found.target.ws.pods if p.annotations.get("dapr.io/app-id") == found.app_id
+    ] or [found.target.pod]
+    options = LogOptions(containers=(SIDECAR,), all_lines=True)
+    result = collect_logs(run.source, log_refs(pods, options), options=options, prefilter=None)
+    tally = Tally(run.ruleset)
+    counts: Counter[str] = Counter()
+    loud: Counter[str] = Counter()
+    last: dict[str, Record] = {}
+    for record in result.records:
+        topic = topic_of(record)
+        counts[topic] += 1
+        loud[topic] += record.level >= 30
+        last[topic] = record
+        tally.add(record)
+    rows = tuple(
+        (
+            t,
+            str(counts[t]),
+            str(loud[t]),
+            last[t].time.strftime("%H:%M:%S") if last[t].time else "-",
+            last[t].message[:120],
+        )
+        for t in sorted(counts, key=lambda t: -counts[t])
+    )
+    return Report(
+        context=run.source.context,
+        namespace=namespace,
+        command="dapr",
+        findings=tally.findings(context={"namespace": namespace, "workload": found.app_id}),
+        groups=tally.groups(),
+        tables=(Table("topics", ("topic", "records", "warn+", "last", "last message"), rows),),
+        gaps=tuple(result.gaps),
+        notes=(
+            f"daprd of {len(pods)} pod(s) of app-id {found.app_id}: "
+            f"{len(result.records)} record(s).",
+        ),
+    )
+
+
+# ---- components --------------------------------------------------------------------------
+
+
+def components_report(run: Run) -> Report:
+    namespace = _ns(run)
+    components, gaps = dapr_resources(run.source, namespace, "components")
+    ws = load_workloads(run.source, namespace)
+    app_ids = sorted(
+        {p.annotations["dapr.io/app-id"] for p in ws.pods if p.annotations.get("dapr.io/app-id")}
+    )
+    loaded: dict[str, set[str]] = {}
+    apps: dict[str, DaprApp] = {}
+    for app_id in app_ids:
+        found = dapr_app(run.source, namespace, app_id)
+        read_metadata(run.source, found)
+        apps[app_id] = found
+        gaps += found.gaps
+        if found.metadata is not None:
+            loaded[app_id] = {c.get("name") for c in found.metadata.get("components") or []}
+    rows, findings = [], []
+    for item in components:
+        name, spec = item["metadata"]["name"], item.get("spec") or {}
+        scoped = [a for a in app_ids if scoped_to(item, a)]
+        by = [a for a in scoped if name in loaded.get(a, set())]
+        rows.append(
+            (
+                name,
+                spec.get("type", ""),
+                spec.get("version", ""),
+                ", ".join(item.get("scopes") or []) or "(all)",
+                ", ".join(by) or "-",
+            )
+        )
+        for a in scoped:
+            if a in loaded and name not in loaded[a]:
+                findings.append(
+                    _finding(
+                        run,
+                        "dapr-component-init",
+                        f"component {name} is scoped to {a}, but {a}'s sidecar "
+                        "did not load it: its init failed or it came later",
+                        apps[a],
+                        f"component {name} ({spec.get('type')})",
+                    )
+                )
+    return Report(
+        context=run.source.context,
+        namespace=namespace,
+        command="dapr",
+        findings=tuple(findings),
+        tables=(
+            Table("components", ("name", "type", "version", "scopes", "loaded by"), tuple(rows)),
+        ),
+        gaps=tuple(gaps),
+    )

@@ -1,0 +1,53 @@
+"""dapr status|subs|logs|components on the demo bundle (probe results saved in it)."""
+
+from __future__ import annotations
+
+from kubectl_triage.commands.dapr import topic_of
+from kubectl_triage.records import group_lines
+from tests.helpers import run
+
+
+def test_subs_compares_app_sidecar_and_resources_and_flags_each_mismatch():
+    report = run("--demo", "dapr", "subs", "notification-service", "-o", "json").json()
+    sources = {(r["source"], r["topic"]) for r in report["subscriptions"]}
+    assert sources == {("app", "task-events"), ("sidecar (programmatic)", "task-events"),
+                       ("resource reminder-events", "reminder-due")}
+    details = sorted(f["detail"] for f in report["findings"])
+    assert [f["rule"] for f in report["findings"]] == ["dapr-subscription"] * 2
+    assert "not loaded by the sidecar" in details[0] or "not loaded by the sidecar" in details[1]
+    assert any('route "/events/reminder"' in d and '"/events/task"' in d for d in details)
+
+
+def test_subs_of_an_app_whose_wiring_is_consistent_has_no_finding():
+    report = run("--demo", "dapr", "subs", "taskflow-api", "-o", "json").json()
+    assert report["findings"] == [] and report["subscriptions"] == []
+
+
+def test_status_shows_annotations_sidecar_and_metadata_with_checks():
+    report = run("--demo", "dapr", "status", "taskflow-api", "-o", "json").json()
+    fields = dict((r["field"], r["value"]) for r in report["dapr"] if r["field"] != "component")
+    assert fields["dapr.io/app-port"] == "8000" and fields["runtime version"] == "1.14.4"
+    verdicts = {c["step"]: c["verdict"] for c in report["checks"]}
+    assert verdicts["injection"] == "pass" and verdicts["app-port"] == "pass"
+    assert verdicts["control plane"] == "skip"
+
+
+def test_logs_sorts_daprd_records_by_topic():
+    report = run("--demo", "dapr", "logs", "notification-service", "-o", "json").json()
+    topics = {r["topic"]: int(r["records"]) for r in report["topics"]}
+    assert topics["pubsub"] >= 27 and topics["api-calls"] >= 1 and "scheduler" in topics
+
+
+def test_components_say_which_sidecar_loaded_them():
+    rows = {r["name"]: r for r in run("--demo", "dapr", "components", "-o", "json").json()[
+        "components"]}
+    assert rows["pubsub"]["loaded by"] == "notification-service, taskflow-api"
+    assert rows["statestore"]["scopes"] == "taskflow-api"
+
+
+def test_topic_of_uses_scope_and_message():
+    lines = ['time="2026-11-27T22:00:00Z" level=info msg="HTTP API Called" method="POST /v1.0/'
+             'publish/pubsub/x" app_id=a scope=dapr.runtime.http-info type=log ver=1.14.4',
+             'time="2026-11-27T22:00:00Z" level=info msg="Scheduler stream connected" '
+             'scope=dapr.runtime.scheduler type=log']
+    assert [topic_of(r) for r in group_lines(lines)] == ["api-calls", "scheduler"]
