@@ -122,6 +122,14 @@ class ClusterHandle:
             self.loaded[key] = _scenario.load_bundle(bundle, self.run, standins=standins, **kw)
         return self.loaded[key]
 
+    def load_with(self, bundle: str | os.PathLike, standins: list[dict], *,
+                  key: str) -> _scenario.LoadResult:
+        """Like load, with stand-ins given as a list (built by the caller); once per key."""
+        cache_key = f"{Path(bundle).resolve()}|{key}"
+        if cache_key not in self.loaded:
+            self.loaded[cache_key] = _scenario.load_bundle(bundle, self.run, standins=standins)
+        return self.loaded[cache_key]
+
     @property
     def has_pod_network(self) -> bool:
         """Pods can get network namespaces (pod proxy, exec and port-forward to stand-ins)."""
@@ -250,4 +258,9 @@ def demo_scenario(e2e_cluster: ClusterHandle) -> _scenario.LoadResult:
     """The shipped demo incident bundle (kubectl_triage/demo/taskflow, namespace `taskflow`)."""
     if not (DEMO_BUNDLE / "taskflow" / "pods.json").exists():
         pytest.skip(f"no demo bundle at {DEMO_BUNDLE}")
+    # The pods answer what the bundle's probes.json recorded (OpenAPI, /dapr/subscribe, daprd
+    # metadata) when this machine allows pod network namespaces.
+    if e2e_cluster.has_pod_network:
+        standins = _scenario.standins_from_probes(DEMO_BUNDLE)
+        return e2e_cluster.load_with(DEMO_BUNDLE, standins, key="probes")
     return e2e_cluster.load(DEMO_BUNDLE)

@@ -219,6 +219,38 @@ def wait_listening(ip: str, port: int, timeout: float = 15) -> None:
             time.sleep(0.1)
 
 
+def wait_for_crds(api: Api, plurals: tuple[str, ...], timeout: float = 20) -> None:
+    """A new CRD is served a moment after it is created."""
+    deadline = time.monotonic() + timeout
+    for plural in plurals:
+        while True:
+            try:
+                api.get(f"/apis/dapr.io/v1alpha1/{plural}")
+                break
+            except ApiError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+
+def standins_from_probes(bundle: str | os.PathLike) -> list[dict]:
+    """Stand-in servers that answer what a bundle's probes.json files recorded (the demo's
+    OpenAPI documents, /dapr/subscribe, daprd metadata), and accept publishes on 3500."""
+    out = []
+    for path in sorted(Path(bundle).glob("*/*/probes.json")):
+        ports: dict[int, dict] = {}
+        for probe in json.loads(path.read_text()).get("probes") or []:
+            if probe.get("status") is None:
+                continue
+            routes = ports.setdefault(int(probe["port"]), {})
+            routes[f"GET {probe['path']}"] = {"status": probe["status"], "body": probe["body"]}
+        if 3500 in ports:
+            ports[3500]["POST /v1.0/publish/*"] = {"status": 204}
+        out.append({"namespace": path.parent.parent.name, "pod": path.parent.name,
+                    "ports": ports})
+    return out
+
+
 def read_standins(path: str | os.PathLike | None) -> list[dict]:
     """The `standins:` list of a YAML/JSON file (see README: stand-in servers)."""
     if not path:
@@ -352,6 +384,20 @@ class Loader:
             obj = self.api.post(f"/api/v1/namespaces/{ns}/services", body)
         self.result.uids[("Service", ns, obj["metadata"]["name"])] = obj["metadata"]["uid"]
         self.result.bump("Service")
+        return obj
+
+    # -- Dapr's custom resources (their CRDs installed on first use, as `dapr init -k` would)
+    def create_dapr(self, ns: str, plural: str, item: dict) -> dict:
+        if not getattr(self, "_dapr_crds", False):
+            for crd in json.loads((HERE / "dapr-crds.json").read_text())["items"]:
+                self.api.create_or_get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                                       crd)
+            wait_for_crds(self.api, ("components", "subscriptions"))
+            self._dapr_crds = True
+        body = clean_meta(item)
+        version = body.get("apiVersion", "dapr.io/v1alpha1").split("/")[-1]
+        obj = self.api.post(f"/apis/dapr.io/{version}/namespaces/{ns}/{plural}", body)
+        self.result.bump(body.get("kind", plural))
         return obj
 
     # -- pods
@@ -602,6 +648,9 @@ class Loader:
                 self.write_logs(ns, item, d / item["metadata"]["name"])
             for item in read_list(d / "events.json"):
                 self.create_event(ns, item)
+            for plural in ("components", "subscriptions"):
+                for item in read_list(d / f"{plural}.json"):
+                    self.create_dapr(ns, plural, item)
         self.result.seconds = round(time.monotonic() - t0, 2)
         return self.result
 

@@ -49,3 +49,24 @@ def test_viewer_gets_the_resources_and_a_gap_for_the_sidecar(cluster):
     verdicts = {c["step"]: c["verdict"] for c in report["checks"]}
     assert verdicts["sidecar metadata"] == "skip" and verdicts["injection"] == "pass"
     assert any("Forbidden" in g["message"] for g in report["gaps"])
+
+
+@pytest.fixture(scope="module")
+def demo(e2e_cluster, demo_scenario):
+    if not e2e_cluster.has_pod_network:
+        pytest.skip("pod network namespaces need root and iproute2")
+    return e2e_cluster
+
+
+@pytest.mark.parametrize("args", [("subs", "notification-service"), ("components",),
+                                  ("status", "taskflow-api")])
+def test_dapr_on_the_loaded_demo_matches_the_bundle(demo, args):
+    """Dapr's CRDs and the demo's Component/Subscription resources are in the cluster, and
+    the pods' stand-ins answer what the bundle's probes recorded: same answers live."""
+    live = _json(triage(demo, "dapr", *args, "-n", "taskflow", "-o", "json"))
+    offline = _json(triage(demo, "--demo", "dapr", *args, "-o", "json"))
+    assert [(f["rule"], f["detail"]) for f in live["findings"]] == \
+        [(f["rule"], f["detail"]) for f in offline["findings"]]
+    table = {"subs": "subscriptions", "components": "components", "status": "dapr"}[args[0]]
+    assert live[table] == offline[table]
+    assert [g for g in live["gaps"] if g["kind"] != "probe"] == []
