@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kubectl_triage.errors import BundleError, NotFound
+from kubectl_triage.errors import BundleError, NotFound, UsageError
 from kubectl_triage.evidence import Gap, LogRef, ProbeResult
 from kubectl_triage.records import parse_time
 from kubectl_triage.source import KINDS, LogWindow
@@ -120,6 +120,10 @@ class BundleSource:
                                    container=str(entry.get("container", "")),
                                    attempts=tuple(entry.get("attempts") or ()))
         raise NotFound(f"no probe of {pod}:{port}{path_key} in the bundle")
+
+    def http_post(self, namespace: str, pod: str, *, port: int, path: str, data: bytes,
+                  container: str = "") -> ProbeResult:
+        raise UsageError("this command changes a live cluster; it cannot run on a bundle")
 
     def _probes(self, namespace: str, pod: str) -> list[dict[str, Any]]:
         path = self.root / namespace / pod / "probes.json"

@@ -526,6 +526,40 @@ def dapr_logs(app: str) -> None:
     _emit(logs_report(_run(), app))
 
 
+@dapr.command("publish", epilog="""\b
+Examples:
+  kubectl triage dapr publish taskflow-api pubsub task-events --data '{"type": "ping"}'
+  kubectl triage dapr publish taskflow-api pubsub task-events --yes   # no prompt (scripts)""")
+@click.argument("app")
+@click.argument("pubsub")
+@click.argument("topic")
+@click.option("--data", default='{"kubectl-triage": "test event"}', show_default=True,
+              help="JSON payload.")
+@click.option("--yes", is_flag=True, help="Do not ask: publish (needed without a terminal).")
+def dapr_publish(app: str, pubsub: str, topic: str, data: str, yes: bool) -> None:
+    """Publish a test event through APP's sidecar. It changes state (subscribers receive it),
+    so it asks first on a terminal and needs --yes otherwise."""
+    import json
+
+    from kubectl_triage.commands.dapr import publish_report, publish_target
+
+    try:
+        json.loads(data)
+    except ValueError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint="--data") from None
+    run = _run()
+    found = publish_target(run, app)
+    if not yes:
+        env = _env()
+        if not (env.stdin.isatty() and env.stderr_is_tty()):
+            raise UsageError("publishing changes state: confirm with --yes (no terminal to ask)")
+        question = (f"Publish to {pubsub}/{topic} through the sidecar of {found.target.pod.name}"
+                    f" in {found.target.pod.namespace}?")
+        if not click.confirm(question, err=True):
+            raise UsageError("not published")
+    _emit(publish_report(run, found, pubsub=pubsub, topic=topic, data=data.encode()))
+
+
 @dapr.command("components")
 def dapr_components() -> None:
     """Component resources: type, version, scopes, and which app's sidecar loaded each."""

@@ -47,6 +47,12 @@ class Source(Protocol):
         """GET http://localhost:PORT/PATH inside the pod (live: pod proxy, else exec)."""
         ...
 
+    def http_post(self, namespace: str, pod: str, *, port: int, path: str, data: bytes,
+                  container: str = "") -> ProbeResult:
+        """POST JSON to http://localhost:PORT/PATH inside the pod. Changes state: only
+        commands that asked the user call it; a bundle refuses."""
+        ...
+
     def recorded_gaps(self) -> list[Gap]:
         """Gaps known before collection (a bundle's manifest); a live cluster has none."""
         ...

@@ -51,3 +51,17 @@ def test_topic_of_uses_scope_and_message():
              'time="2026-11-27T22:00:00Z" level=info msg="Scheduler stream connected" '
              'scope=dapr.runtime.scheduler type=log']
     assert [topic_of(r) for r in group_lines(lines)] == ["api-calls", "scheduler"]
+
+
+def test_publish_without_a_terminal_needs_yes():
+    result = run("--demo", "dapr", "publish", "taskflow-api", "pubsub", "task-events")
+    assert result.code == 2
+    assert result.stderr == (
+        "error: publishing changes state: confirm with --yes (no terminal to ask)\n")
+
+
+def test_publish_refuses_a_bundle_and_bad_json():
+    result = run("--demo", "dapr", "publish", "taskflow-api", "pubsub", "t", "--yes")
+    assert result.code == 2 and "cannot run on a bundle" in result.stderr
+    result = run("--demo", "dapr", "publish", "taskflow-api", "pubsub", "t", "--data", "{x")
+    assert result.code == 2 and "not JSON" in result.stderr

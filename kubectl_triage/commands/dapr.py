@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kubectl_triage.collect.dapr import (
+    DAPR_HTTP_PORT,
     SIDECAR,
     DaprApp,
     dapr_app,
@@ -24,6 +25,7 @@ from kubectl_triage.collect.probe import app_port, fetch_openapi, openapi_operat
 from kubectl_triage.commands.common import Run
 from kubectl_triage.errors import TriageError
 from kubectl_triage.evidence import Gap, Record, Verdict
+from kubectl_triage.records import group_lines
 from kubectl_triage.report import Check, Finding, Report, Table, Where
 from kubectl_triage.rules.endpoints import compare
 from kubectl_triage.rules.engine import Tally, fill_command
@@ -508,4 +510,54 @@ def components_report(run: Run) -> Report:
             Table("components", ("name", "type", "version", "scopes", "loaded by"), tuple(rows)),
         ),
         gaps=tuple(gaps),
+    )
+
+
+# ---- publish -----------------------------------------------------------------------------
+
+
+def publish_target(run: Run, app: str) -> DaprApp:
+    found = dapr_app(run.source, _ns(run), app)
+    if not any(c.name == SIDECAR for c in found.target.pod.containers):
+        raise TriageError(f"pod {found.target.pod.name} has no daprd sidecar to publish through")
+    return found
+
+
+def publish_report(run: Run, found: DaprApp, *, pubsub: str, topic: str, data: bytes) -> Report:
+    """POST /v1.0/publish/PUBSUB/TOPIC through the app's sidecar; the answer goes through the
+    rules (a 404 ERR_PUBSUB_NOT_FOUND names dapr-component-missing)."""
+    pod = found.target.pod
+    result = run.source.http_post(
+        pod.namespace,
+        pod.name,
+        port=DAPR_HTTP_PORT,
+        path=f"/v1.0/publish/{pubsub}/{topic}",
+        data=data,
+        container=SIDECAR,
+    )
+    body = result.body.decode("utf-8", "replace")
+    if result.status is None:
+        verdict, detail = Verdict.FAIL, "; ".join(result.attempts) or "no way into the pod"
+    else:
+        verdict = Verdict.PASS if result.ok else Verdict.FAIL
+        detail = f"HTTP {result.status} via {result.via}" + (f": {body[:300]}" if body else "")
+    tally = Tally(run.ruleset)
+    if body and not result.ok:
+        tally.add_all(group_lines(body.splitlines()))
+    return Report(
+        context=run.source.context,
+        namespace=pod.namespace,
+        command="dapr",
+        findings=tally.findings(context={"namespace": pod.namespace, "workload": found.app_id}),
+        checks=(Check(f"publish {pubsub}/{topic} via {found.app_id}", verdict, detail),),
+        extra={
+            "publish": {
+                "pod": pod.name,
+                "pubsub": pubsub,
+                "topic": topic,
+                "status": result.status,
+                "via": result.via,
+                "body": body,
+            }
+        },
     )

@@ -24,6 +24,14 @@ _PY_GET = (
     "except e.HTTPError as x:\n b=x.read();c=x.code\n"
     f"sys.stdout.buffer.write(b+b'{_STATUS_MARK}'+str(c).encode())"
 )
+_PY_POST = (
+    "import sys,urllib.request as u,urllib.error as e\n"
+    "q=u.Request(sys.argv[1],data=sys.argv[2].encode(),method='POST',"
+    "headers={'Content-Type':'application/json'})\n"
+    "try:\n r=u.urlopen(q,timeout=10);b=r.read();c=r.status\n"
+    "except e.HTTPError as x:\n b=x.read();c=x.code\n"
+    f"sys.stdout.buffer.write(b+b'{_STATUS_MARK}'+str(c).encode())"
+)
 # One command per client an image may have; each prints the body, then the status marker.
 _CLIENTS = (
     ("curl", ["curl", "-sS", "-o", "-", "-w", _STATUS_MARK + "%{http_code}"]),
@@ -43,10 +51,29 @@ def http_get(
     kube: Kube, *, namespace: str, pod: str, port: int, path: str, container: str = ""
 ) -> ProbeResult:
     """GET http://localhost:PORT/PATH as seen from inside the pod."""
+    return http_request(
+        kube, namespace=namespace, pod=pod, port=port, path=path, container=container
+    )
+
+
+def http_request(
+    kube: Kube,
+    *,
+    namespace: str,
+    pod: str,
+    port: int,
+    path: str,
+    container: str = "",
+    data: bytes | None = None,
+) -> ProbeResult:
+    """GET (or, with `data`, a JSON POST to) http://localhost:PORT/PATH inside the pod:
+    through the pod proxy, else exec with each client in turn."""
     attempts: list[str] = []
     base = ProbeResult(namespace, pod, port, path, None, container=container)
     try:
-        status, body = proxy_get(kube, namespace=namespace, pod=pod, port=port, path=path)
+        status, body = proxy_request(
+            kube, namespace=namespace, pod=pod, port=port, path=path, data=data
+        )
         return _with(base, status=status, body=body, via="proxy", attempts=attempts)
     except NotFound:
         raise
@@ -56,7 +83,11 @@ def http_get(
     for name, command in _CLIENTS:
         try:
             result = exec_in(
-                kube, namespace=namespace, pod=pod, container=container, command=[*command, url]
+                kube,
+                namespace=namespace,
+                pod=pod,
+                container=container,
+                command=_with_data(name, command, url, data),
             )
         except Forbidden as exc:
             attempts.append(f"exec: {exc.message}")
@@ -71,6 +102,24 @@ def http_get(
     return _with(base, attempts=attempts)
 
 
+def _with_data(name: str, command: list[str], url: str, data: bytes | None) -> list[str]:
+    if data is None:
+        return [*command, url]
+    text = data.decode("utf-8")
+    if name == "curl":
+        return [
+            *command,
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+            text,
+            url,
+        ]
+    return [command[0], "-c", _PY_POST, url, text]
+
+
 def _with(base: ProbeResult, **changes) -> ProbeResult:
     from dataclasses import replace
 
@@ -78,16 +127,23 @@ def _with(base: ProbeResult, **changes) -> ProbeResult:
     return replace(base, **changes)
 
 
-def proxy_get(kube: Kube, *, namespace: str, pod: str, port: int, path: str) -> tuple[int, bytes]:
-    """Through /pods/NAME:PORT/proxy/PATH; the app's own errors (a 404) pass through."""
+def proxy_request(
+    kube: Kube, *, namespace: str, pod: str, port: int, path: str, data: bytes | None = None
+) -> tuple[int, bytes]:
+    """Through /pods/NAME:PORT/proxy/PATH (a POST when `data` is given); the app's own
+    errors (a 404) pass through."""
     from kubernetes.client.exceptions import ApiException
 
     api_path = f"/api/v1/namespaces/{namespace}/pods/{pod}:{port}/proxy/{path.lstrip('/')}"
     try:
+        headers = {"Accept": "*/*"}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
         response = kube.api.call_api(
             api_path,
-            "GET",
-            header_params={"Accept": "*/*"},
+            "GET" if data is None else "POST",
+            header_params=headers,
+            body=json.loads(data) if data is not None else None,
             auth_settings=["BearerToken"],
             _preload_content=False,
             _return_http_data_only=True,

@@ -76,5 +76,13 @@ class LiveSource:
         return http_get(self.kube, namespace=namespace, pod=pod, port=port, path=path,
                         container=container)
 
+    def http_post(
+        self, namespace: str, pod: str, *, port: int, path: str, data: bytes, container: str = ""
+    ) -> ProbeResult:
+        from kubectl_triage.kube.probe import http_request
+
+        return http_request(self.kube, namespace=namespace, pod=pod, port=port, path=path,
+                            container=container, data=data)
+
     def recorded_gaps(self) -> list[Gap]:
         return []

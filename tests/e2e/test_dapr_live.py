@@ -70,3 +70,20 @@ def test_dapr_on_the_loaded_demo_matches_the_bundle(demo, args):
     table = {"subs": "subscriptions", "components": "components", "status": "dapr"}[args[0]]
     assert live[table] == offline[table]
     assert [g for g in live["gaps"] if g["kind"] != "probe"] == []
+
+
+def test_publish_with_yes_posts_through_the_sidecar_and_is_the_only_write(cluster):
+    report = _json(triage(cluster, "dapr", "publish", "web", "pubsub", "orders", "--yes",
+                          "--data", '{"id": 7}', "-n", NS, "-o", "json"))
+    assert report["checks"][0]["verdict"] == "pass"
+    assert report["publish"]["status"] == 204 and report["publish"]["via"] == "proxy"
+    writes = [e for e in cluster.audit_events()
+              if e.get("userAgent", "").startswith("kubectl-triage/")
+              and e.get("verb") not in ("get", "list", "watch")]
+    assert writes and all(e["verb"] == "create" and "/proxy/v1.0/publish/pubsub/orders"
+                          in e["requestURI"] for e in writes)
+
+
+def test_publish_without_yes_and_no_terminal_writes_nothing(cluster):
+    proc = triage(cluster, "dapr", "publish", "web", "pubsub", "orders", "-n", NS)
+    assert proc.returncode == 2 and "--yes" in proc.stderr
