@@ -41,6 +41,9 @@ class Kube:
         self.api.user_agent = f"kubectl-triage/{__version__}"
         for name, value in resolved.headers.items():
             self.api.set_default_header(name, value)
+        # The client's websocket calls (exec, port-forward) send only the Authorization header:
+        # impersonation would silently not apply to them, so callers must not use them.
+        self.impersonating = bool(resolved.headers)
         self.host = resolved.configuration.host
         self.timeout = (timeout or _CONNECT_TIMEOUT, timeout or _READ_TIMEOUT)
 

@@ -79,6 +79,12 @@ def http_request(
         raise
     except TriageError as exc:
         attempts.append(f"pod proxy: {exc.message}")
+    if kube.impersonating:
+        attempts.append(
+            "exec, port-forward: not used with --as/--as-group: the client cannot "
+            "impersonate over websockets, it would act as you"
+        )
+        return _with(base, attempts=attempts)
     url = f"http://localhost:{port}/{path.lstrip('/')}"
     for name, command in _CLIENTS:
         try:
@@ -99,7 +105,86 @@ def http_request(
         if status is not None:
             return _with(base, status=status, body=body, via=f"exec:{name}", attempts=attempts)
         attempts.append(f"exec {name}: exit {result.exit_code}: {_first_line(result.stderr)}")
+    # Last: port-forward, for images with no client at all (daprd is distroless).
+    try:
+        status, body = forward_request(
+            kube, namespace=namespace, pod=pod, port=port, path=path, data=data
+        )
+        return _with(base, status=status, body=body, via="port-forward", attempts=attempts)
+    except TriageError as exc:
+        attempts.append(f"port-forward: {exc.message}")
     return _with(base, attempts=attempts)
+
+
+def forward_request(
+    kube: Kube,
+    *,
+    namespace: str,
+    pod: str,
+    port: int,
+    path: str,
+    data: bytes | None = None,
+    timeout: float = _EXEC_TIMEOUT,
+) -> tuple[int, bytes]:
+    """One HTTP/1.0 request over a port-forward stream (the client's PortForward socket)."""
+    import websocket
+    from kubernetes.client import ApiClient, CoreV1Api
+    from kubernetes.stream import portforward
+
+    websocket.setdefaulttimeout(timeout)
+    api = CoreV1Api(ApiClient(kube.api.configuration))
+    try:
+        forward = portforward(
+            api.connect_get_namespaced_pod_portforward, pod, namespace, ports=str(port)
+        )
+    except Exception as exc:  # noqa: BLE001 - a refused handshake, see _exec_error
+        raise _exec_error(exc, pod=pod, what="port-forward (pods/portforward)") from None
+    sock = forward.socket(port)
+    sock.settimeout(timeout)
+    method = "GET" if data is None else "POST"
+    head = (
+        f"{method} /{path.lstrip('/')} HTTP/1.0\r\nHost: localhost\r\nAccept: */*\r\n"
+        "Connection: close\r\n"
+    )
+    if data is not None:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+    try:
+        sock.sendall(head.encode() + b"\r\n" + (data or b""))
+        response = _read_response(sock)
+    except OSError as exc:
+        error = forward.error(port) or exc
+        raise TriageError(
+            f"port-forward to {pod}:{port}: {' '.join(str(error).split())[:200]}"
+        ) from None
+    finally:
+        forward.close()
+    status_line, _, rest = response.partition(b"\r\n")
+    parts = status_line.split()
+    if len(parts) < 2 or not parts[1].isdigit():
+        error = forward.error(port) or "no HTTP answer"
+        raise TriageError(f"port-forward to {pod}:{port}: {' '.join(str(error).split())[:200]}")
+    return int(parts[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+def _read_response(sock) -> bytes:
+    """Until the body is complete by its Content-Length: a port-forward stream does not always
+    end when the server closes its side."""
+    response = bytearray()
+    length: int | None = None
+    while len(response) < _BODY_LIMIT:
+        chunk = sock.recv(1 << 16)
+        if not chunk:
+            break
+        response += chunk
+        head, sep, body = bytes(response).partition(b"\r\n\r\n")
+        if sep and length is None:
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length" and value.strip().isdigit():
+                    length = int(value.strip())
+        if length is not None and len(body) >= length:
+            break
+    return bytes(response)
 
 
 def _with_data(name: str, command: list[str], url: str, data: bytes | None) -> list[str]:
@@ -224,7 +309,7 @@ def exec_in(
     return ExecResult(_exit_code(status), bytes(out), bytes(err))
 
 
-def _exec_error(exc: BaseException, *, pod: str) -> TriageError:
+def _exec_error(exc: BaseException, *, pod: str, what: str = "exec (pods/exec)") -> TriageError:
     """A failed exec handshake. The client (35, 36) wraps it in an ApiException whose body is
     None and then fails decoding that body with AttributeError: the handshake's status line
     is in the chain of exceptions, so read every message along it."""
@@ -235,12 +320,12 @@ def _exec_error(exc: BaseException, *, pod: str) -> TriageError:
         seen = seen.__context__
     text = " ".join(" ".join(texts).split())
     if "403" in text:
-        return Forbidden(f'pods "{pod}" is forbidden: exec (pods/exec) not allowed')
+        return Forbidden(f'pods "{pod}" is forbidden: {what} not allowed')
     if "404" in text:
         return NotFound(f'pods "{pod}" not found')
     if "400" in text:
-        return TriageError(f"exec in {pod} refused: {text[:200]}")
-    return TriageError(f"exec in {pod} failed: {text[:200]}")
+        return TriageError(f"{what.split()[0]} in {pod} refused: {text[:200]}")
+    return TriageError(f"{what.split()[0]} in {pod} failed: {text[:200]}")
 
 
 def _exit_code(status: bytes | str) -> int | None:

@@ -27,7 +27,11 @@ kind: RoleBinding
 metadata: {name: exec-not-proxy, namespace: shop}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: exec-not-proxy}
 subjects:
-- {apiGroup: rbac.authorization.k8s.io, kind: User, name: exec-only}
+- {kind: ServiceAccount, name: exec-only, namespace: shop}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: exec-only, namespace: shop}
 """
 
 
@@ -75,11 +79,18 @@ def test_http_get_of_the_sidecar_port(cluster):
     assert json.loads(report["probe"]["body"])["id"] == "web"
 
 
-def test_exec_is_used_when_the_proxy_is_forbidden(cluster):
-    cluster.kubectl("apply", "-f", "-", context="setup", input=EXEC_NOT_PROXY)
-    report = _json(
-        triage(cluster, "--as", "exec-only", "probe", "openapi", "web", "-n", NS, "-o", "json")
-    )
+def _as_service_account(cluster, tmp_path, manifest: str, name: str):
+    """A kubeconfig whose user is a service account with exactly the manifest's role: real
+    credentials, since the client cannot impersonate over exec/port-forward websockets."""
+    cluster.kubectl("apply", "-f", "-", context="setup", input=manifest)
+    token = cluster.kubectl("create", "token", name, "-n", NS, context="setup").stdout.strip()
+    return cluster.write_kubeconfig(tmp_path / name, token=token)
+
+
+def test_exec_is_used_when_the_proxy_is_forbidden(cluster, tmp_path):
+    config = _as_service_account(cluster, tmp_path, EXEC_NOT_PROXY, "exec-only")
+    report = _json(triage(cluster, "probe", "openapi", "web", "-n", NS, "-o", "json",
+                          kubeconfig=config))
     assert report["probe"]["via"] == "exec:curl"
     assert report["probe"]["attempts"][0].startswith("pod proxy: Error from server (Forbidden)")
     assert {r["path"] for r in report["paths"]} == {"/health", "/orders"}
@@ -100,3 +111,45 @@ def test_a_closed_port_is_reported_not_raised(cluster):
     )
     assert report["checks"][0]["verdict"] == "fail"
     assert report["probe"]["status"] is None and report["probe"]["attempts"]
+
+
+FORWARD_ONLY = """
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: forward-only, namespace: shop}
+rules:
+- {apiGroups: [""], resources: [pods, services], verbs: [get, list]}
+- {apiGroups: [apps], resources: [deployments, replicasets, statefulsets], verbs: [get, list]}
+- {apiGroups: [""], resources: [pods/portforward], verbs: [get, create]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: forward-only, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: forward-only}
+subjects:
+- {kind: ServiceAccount, name: forward-only, namespace: shop}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: forward-only, namespace: shop}
+"""
+
+
+def test_port_forward_is_the_last_way_in(cluster, tmp_path):
+    """No proxy, no exec (a distroless image, or RBAC): a port-forward stream still gets the
+    answer."""
+    config = _as_service_account(cluster, tmp_path, FORWARD_ONLY, "forward-only")
+    report = _json(triage(cluster, "probe", "http", "web", "/v1.0/metadata", "--port", "3500",
+                          "-n", NS, "-o", "json", kubeconfig=config))
+    assert report["probe"]["via"] == "port-forward" and report["probe"]["status"] == 200
+    assert json.loads(report["probe"]["body"])["id"] == "web"
+    assert [a.split(":")[0] for a in report["probe"]["attempts"]] == ["pod proxy", "exec"]
+
+
+def test_impersonation_never_falls_back_to_websockets(cluster):
+    """--as applies to REST calls only in the client: exec would run as the real user."""
+    proc = triage(cluster, "--as", "viewer", "probe", "http", "web", "/health", "-n", NS,
+                  "-o", "json")
+    report = _json(proc)
+    assert report["probe"]["status"] is None
+    assert "not used with --as" in report["probe"]["attempts"][-1]
