@@ -65,3 +65,24 @@ def test_publish_refuses_a_bundle_and_bad_json():
     assert result.code == 2 and "cannot run on a bundle" in result.stderr
     result = run("--demo", "dapr", "publish", "taskflow-api", "pubsub", "t", "--data", "{x")
     assert result.code == 2 and "not JSON" in result.stderr
+
+
+def test_subs_flags_a_topic_published_with_no_subscriber(tmp_path):
+    import shutil
+
+    from kubectl_triage.bundle import demo_path
+
+    bundle = tmp_path / "demo"
+    shutil.copytree(demo_path(), bundle)
+    log = bundle / "taskflow" / "taskflow-api-7c9d8f6b5-x2x7k" / "daprd.log"
+    with log.open("a") as handle:
+        handle.write('2026-11-27T23:08:00.000000000Z time="2026-11-27T23:08:00Z" level=info '
+                     'msg="HTTP API Called" method="POST /v1.0/publish/pubsub/audit-events" '
+                     "app_id=taskflow-api scope=dapr.runtime.http-info type=log ver=1.14.4\n")
+    report = run("--bundle", str(bundle), "dapr", "subs", "notification-service",
+                 "-o", "json").json()
+    unheard = [f["detail"] for f in report["findings"] if "audit-events" in f["detail"]]
+    assert unheard == ["topic audit-events on pubsub is published by "
+                       "taskflow-api-7c9d8f6b5-x2x7k but no app subscribes to it: its messages "
+                       "are dropped"]
+    assert not any("task-events" in f["detail"] for f in report["findings"])

@@ -7,6 +7,7 @@ measured detail.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -154,6 +155,9 @@ def subs_report(run: Run, app: str, *, port: int | None = None) -> Report:
     )
     served = _served_paths(run, found, app_port_number)
     findings = _sub_findings(run, found, subs, served)
+    unheard, publish_gaps = _published_without_subscriber(run, found, resources)
+    findings += unheard
+    gaps += publish_gaps
     rows = tuple(
         (s.source, s.pubsub, s.topic, ", ".join(s.routes) or "-", s.dead_letter or "-")
         for s in subs
@@ -172,6 +176,63 @@ def subs_report(run: Run, app: str, *, port: int | None = None) -> Report:
             f"{_said(found.subscribe)}; sidecar metadata: {_said(found.metadata)}.",
         ),
     )
+
+
+_PUBLISH = re.compile(r"/v1\.0/publish/(?P<pubsub>[\w.-]+)/(?P<topic>[\w.-]+)")
+
+
+def published_topics(records: list[Record]) -> dict[tuple[str, str], set[str]]:
+    """(pubsub, topic) -> the pods that published to it, from daprd's API log lines."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for record in records:
+        for m in _PUBLISH.finditer(record.text):
+            out.setdefault((m["pubsub"], m["topic"]), set()).add(
+                record.ref.pod if record.ref else "?"
+            )
+    return out
+
+
+def _published_without_subscriber(
+    run: Run, found: DaprApp, resources: list
+) -> tuple[list[Finding], list[Gap]]:
+    """Topics some sidecar of the namespace published to (daprd API logs) that no app
+    subscribes to: neither a sidecar's loaded subscriptions nor a Subscription resource."""
+    ws = found.target.ws
+    dapr_pods = [p for p in ws.pods if any(c.name == SIDECAR for c in p.containers)]
+    options = LogOptions(containers=(SIDECAR,), grep=_PUBLISH)
+    logs = collect_logs(run.source, log_refs(dapr_pods, options), options=options, prefilter=None)
+    published = published_topics(logs.records)
+    if not published:
+        return [], logs.gaps
+    subscribed = {
+        (r.get("spec", {}).get("pubsubname"), r.get("spec", {}).get("topic")) for r in resources
+    }
+    gaps = list(logs.gaps)
+    for app_id in sorted({p.annotations.get("dapr.io/app-id", "") for p in dapr_pods} - {""}):
+        other = (
+            found
+            if app_id == found.app_id
+            else dapr_app(run.source, found.target.pod.namespace, app_id)
+        )
+        if other is not found:
+            read_metadata(run.source, other)
+            gaps += other.gaps
+        if other.metadata is None:
+            return [], gaps  # one sidecar unread: cannot say nobody subscribes
+        subscribed |= {(s.pubsub, s.topic) for s in _from_sidecar(other.metadata)}
+    findings = [
+        _finding(
+            run,
+            "dapr-subscription",
+            f"topic {topic} on {pubsub} is published by {', '.join(sorted(pods))} but no "
+            "app subscribes to it: its messages are dropped",
+            found,
+            f"POST /v1.0/publish/{pubsub}/{topic}",
+        )
+        for (pubsub, topic), pods in sorted(published.items())
+        if (pubsub, topic) not in subscribed
+    ]
+    return findings, gaps
 
 
 def _said(value: object) -> str:
