@@ -106,24 +106,34 @@ class BundleSource:
         what = "previous log" if ref.previous else "log"
         raise NotFound(f"no {what} of container {ref.container} of pod {ref.pod} in the bundle")
 
-    def http_get(self, namespace: str, pod: str, *, port: int, path: str,
-                 container: str = "") -> ProbeResult:
+    def http_get(
+        self, namespace: str, pod: str, *, port: int, path: str, container: str = ""
+    ) -> ProbeResult:
         """A probe result saved in NAMESPACE/POD/probes.json when the bundle was taken."""
         path_key = "/" + path.lstrip("/")
         for entry in self._probes(namespace, pod):
             if int(entry.get("port", 0)) == port and entry.get("path") == path_key:
                 status = entry.get("status")
-                return ProbeResult(namespace, pod, port, path_key,
-                                   int(status) if status is not None else None,
-                                   body=str(entry.get("body", "")).encode(),
-                                   via=f"bundle ({entry.get('via', '?')})",
-                                   container=str(entry.get("container", "")),
-                                   attempts=tuple(entry.get("attempts") or ()))
+                return ProbeResult(
+                    namespace,
+                    pod,
+                    port,
+                    path_key,
+                    int(status) if status is not None else None,
+                    body=str(entry.get("body", "")).encode(),
+                    via=f"bundle ({entry.get('via', '?')})",
+                    container=str(entry.get("container", "")),
+                    attempts=tuple(entry.get("attempts") or ()),
+                )
         raise NotFound(f"no probe of {pod}:{port}{path_key} in the bundle")
 
-    def http_post(self, namespace: str, pod: str, *, port: int, path: str, data: bytes,
-                  container: str = "") -> ProbeResult:
+    def http_post(
+        self, namespace: str, pod: str, *, port: int, path: str, data: bytes, container: str = ""
+    ) -> ProbeResult:
         raise UsageError("this command changes a live cluster; it cannot run on a bundle")
+
+    def process_env(self, namespace: str, pod: str, *, container: str) -> dict[str, str]:
+        raise UsageError("--live reads a running process: it needs a cluster, not a bundle")
 
     def _probes(self, namespace: str, pod: str) -> list[dict[str, Any]]:
         path = self.root / namespace / pod / "probes.json"

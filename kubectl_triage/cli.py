@@ -471,11 +471,12 @@ def probe_openapi(app: str, port: int | None, path: str | None, grep: str | None
 @exec_probe.command("env", help=f"The container's environment, secrets redacted. {_APP_HELP}")
 @click.argument("app")
 @click.option("--show-secrets", is_flag=True, help="Do not redact secret-looking values.")
+@click.option("--live", is_flag=True, help="Also the running process's env (exec `env`).")
 @click.option("-c", "--container", default="", help="Container (default: the app's).")
-def probe_env(app: str, show_secrets: bool, container: str) -> None:
+def probe_env(app: str, show_secrets: bool, live: bool, container: str) -> None:
     from kubectl_triage.commands.probe import env_report
 
-    _emit(env_report(_run(), app, show_secrets=show_secrets, container=container))
+    _emit(env_report(_run(), app, show_secrets=show_secrets, container=container, live=live))
 
 
 @exec_probe.command("http", help=f"Any GET inside the pod: status and body. {_APP_HELP}")

@@ -484,16 +484,19 @@ class _Scanner:
         done = self.scan_from  # records end here or later
         counter = _LineCounter(buf, self.base_line)
         carry_from = None
+        quiet_until = 0  # the rest of a quiet line: its other level words are quiet too
         for match in self.prefilter.matches(lowered, self.scan_from):
             pos = match.start()
-            if pos < done:
+            if pos < done or pos < quiet_until:
                 continue
             line_start = buf.rfind(b"\n", 0, pos) + 1
             line_end = buf.find(b"\n", pos, end)
             line_end = end if line_end < 0 else line_end
             if self.prefilter.is_quiet(match, buf[line_start:line_end],
                                        lowered[line_start:line_end]):
-                done = line_end
+                # Not `done`: the lines below may continue this line's record, and a loud
+                # hit there must walk back over it to group the record as the full path does.
+                quiet_until = line_end
                 continue
             start = self._walk_back(buf, line_start, floor=done)
             closed = yield from self._forward(buf, start, pos, end=end, final=final,

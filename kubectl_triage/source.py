@@ -53,6 +53,10 @@ class Source(Protocol):
         commands that asked the user call it; a bundle refuses."""
         ...
 
+    def process_env(self, namespace: str, pod: str, *, container: str) -> dict[str, str]:
+        """The environment of the container's running process (live: exec `env`)."""
+        ...
+
     def recorded_gaps(self) -> list[Gap]:
         """Gaps known before collection (a bundle's manifest); a live cluster has none."""
         ...

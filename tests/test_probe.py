@@ -88,3 +88,8 @@ def test_secret_values_are_redacted_by_name_and_in_urls(name, value, shown):
 def test_free_text_credentials_are_redacted():
     assert redact_text("login password=hunter2 ok") == "login password=<redacted> ok"
     assert "s3cret" not in redact_text("amqp://guest:s3cret@rabbit:5672/")
+
+
+def test_env_live_needs_a_cluster():
+    result = run("--demo", "probe", "env", "taskflow-api", "--live")
+    assert result.code == 2 and "needs a cluster" in result.stderr

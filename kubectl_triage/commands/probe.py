@@ -105,8 +105,11 @@ def openapi_report(
     )
 
 
-def env_report(run: Run, app: str, *, show_secrets: bool, container: str = "") -> Report:
-    """The container's environment from the pod spec; valueFrom shown as a reference."""
+def env_report(
+    run: Run, app: str, *, show_secrets: bool, container: str = "", live: bool = False
+) -> Report:
+    """The container's environment from the pod spec; valueFrom shown as a reference. With
+    `live`, the running process's environment beside it."""
     target = find_app(run.source, _namespace(run), app, container=container)
     item = next(i for i in target.ws.raw["pods"] if i["metadata"]["name"] == target.pod.name)
     spec = next(
@@ -128,16 +131,41 @@ def env_report(run: Run, app: str, *, show_secrets: bool, container: str = "") -
         rows.append(
             (f"{source.get('prefix', '')}*", f"<all keys of {kind} {ref.get('name')}>", "reference")
         )
+    notes = [
+        f"Environment of {target.pod.name}/{target.container.name} from its pod spec"
+        + ("" if show_secrets else "; secret values redacted (--show-secrets).")
+    ]
+    if live:
+        rows, note = _with_process_env(run, target, rows, show_secrets=show_secrets)
+        notes.append(note)
     return Report(
         context=run.source.context,
         namespace=_namespace(run),
         command="exec-probe",
         tables=(Table("env", ("name", "value", "from"), tuple(rows)),),
-        notes=(
-            f"Environment of {target.pod.name}/{target.container.name} from its pod spec"
-            + ("" if show_secrets else "; secret values redacted (--show-secrets)."),
-        ),
+        notes=tuple(notes),
     )
+
+
+def _with_process_env(run: Run, target, rows: list, *, show_secrets: bool) -> tuple[list, str]:
+    """Spec rows, then what the running process has that the spec does not say: a value
+    from a reference, envFrom, the image, or a spec changed since the process started."""
+    pod = target.pod
+    env = run.source.process_env(pod.namespace, pod.name, container=target.container.name)
+    spec = {name: value for name, value, origin in rows if origin == "spec"}
+    out = list(rows)
+    differs = []
+    for name, value in sorted(env.items()):
+        shown = value if show_secrets else redact_value(name, value)
+        if name not in spec:
+            out.append((name, shown, "process"))
+        elif spec[name] != shown:
+            out.append((name, shown, "process (differs from spec)"))
+            differs.append(name)
+    note = f"{len(env)} variable(s) in the running process"
+    if differs:
+        note += f"; {', '.join(differs)} differ from the spec: restarted since the change?"
+    return out, note + "."
 
 
 def _reference(value_from: dict) -> str:

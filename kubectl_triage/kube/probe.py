@@ -355,3 +355,17 @@ def _parse_marked(stdout: bytes) -> tuple[int | None, bytes]:
 def _first_line(data: bytes) -> str:
     text = data.decode("utf-8", "replace").strip()
     return text.split("\n", 1)[0][:200] if text else "no output"
+
+
+def process_env(kube: Kube, *, namespace: str, pod: str, container: str) -> dict[str, str]:
+    """The running process's environment: `env`, else /proc/1/environ (no shell needed)."""
+    if kube.impersonating:
+        raise TriageError("--live needs exec, which the client cannot do with --as")
+    tried = []
+    for command, sep in ((["env"], b"\n"), (["cat", "/proc/1/environ"], b"\0")):
+        result = exec_in(kube, namespace=namespace, pod=pod, container=container, command=command)
+        if result.exit_code == 0:
+            pairs = (item.partition(b"=") for item in result.stdout.split(sep) if b"=" in item)
+            return {k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, _, v in pairs}
+        tried.append(f"{command[0]}: exit {result.exit_code}: {_first_line(result.stderr)}")
+    raise TriageError(f"could not read the environment of {pod}/{container}: " + "; ".join(tried))

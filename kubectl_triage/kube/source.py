@@ -69,20 +69,34 @@ class LiveSource:
         path = f"/api/v1/namespaces/{ref.namespace}/pods/{ref.pod}/log"
         return self.kube.stream(path, query)
 
-    def http_get(self, namespace: str, pod: str, *, port: int, path: str,
-                 container: str = "") -> ProbeResult:
+    def http_get(
+        self, namespace: str, pod: str, *, port: int, path: str, container: str = ""
+    ) -> ProbeResult:
         from kubectl_triage.kube.probe import http_get
 
-        return http_get(self.kube, namespace=namespace, pod=pod, port=port, path=path,
-                        container=container)
+        return http_get(
+            self.kube, namespace=namespace, pod=pod, port=port, path=path, container=container
+        )
 
     def http_post(
         self, namespace: str, pod: str, *, port: int, path: str, data: bytes, container: str = ""
     ) -> ProbeResult:
         from kubectl_triage.kube.probe import http_request
 
-        return http_request(self.kube, namespace=namespace, pod=pod, port=port, path=path,
-                            container=container, data=data)
+        return http_request(
+            self.kube,
+            namespace=namespace,
+            pod=pod,
+            port=port,
+            path=path,
+            container=container,
+            data=data,
+        )
+
+    def process_env(self, namespace: str, pod: str, *, container: str) -> dict[str, str]:
+        from kubectl_triage.kube.probe import process_env
+
+        return process_env(self.kube, namespace=namespace, pod=pod, container=container)
 
     def recorded_gaps(self) -> list[Gap]:
         return []

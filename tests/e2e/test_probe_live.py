@@ -153,3 +153,12 @@ def test_impersonation_never_falls_back_to_websockets(cluster):
     report = _json(proc)
     assert report["probe"]["status"] is None
     assert "not used with --as" in report["probe"]["attempts"][-1]
+
+
+def test_env_live_reads_the_running_process_beside_the_spec(cluster):
+    report = _json(triage(cluster, "probe", "env", "web", "--live", "-n", NS, "-o", "json"))
+    rows = {(r["name"], r["from"]): r["value"] for r in report["env"]}
+    assert rows[("LOG_LEVEL", "spec")] == "info"
+    assert ("LOG_LEVEL", "process (differs from spec)") not in rows  # same value: not repeated
+    assert rows[("API_KEY", "reference")] == "<secret web/api-key>"
+    assert any(origin == "process" for _, origin in rows)  # what only the process has
