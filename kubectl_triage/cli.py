@@ -569,10 +569,37 @@ def dapr_components() -> None:
     _emit(components_report(_run()))
 
 
+@cli.command(epilog="""\b
+Examples:
+  kubectl triage trace 6f1c2a0e-9b7d-4c1e-8f3a-2d5b7e9c1a04 -n taskflow
+  kubectl triage trace --path /workers --since 1h""")
+@click.argument("trace_id", required=False)
+@click.option("--path", "request_path", help="Follow a request path instead of an id.")
+@click.option("--since", help="Only lines newer than this: 30s, 5m, 1h.")
+@click.option("--tail", type=int, help="Lines per log from the end (default 500; -1: all).")
+def trace(trace_id: str | None, request_path: str | None, since: str | None,
+          tail: int | None) -> None:
+    """One correlation id (request id, trace id, CloudEvent id) followed across every
+    container of the namespace, app and sidecars, as one timeline with the first failing hop
+    marked."""
+    from kubectl_triage.commands.timefmt import parse_duration
+    from kubectl_triage.commands.trace import trace_report
+    from kubectl_triage.source import LogWindow
+
+    needle = trace_id or request_path
+    if not needle or (trace_id and request_path):
+        raise click.UsageError("give an ID to trace, or --path PATH (one of them)")
+    try:
+        window = LogWindow(tail=tail, since=parse_duration(since) if since else None)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    _emit(trace_report(_run(), needle, window=window, max_requests=_opts().max_requests,
+                       by_path=bool(request_path)))
+
+
 # Commands of DESIGN.md that are not built yet. The rules' next commands already name some of
 # them, so each says so plainly and gives the kubectl command that does the job by hand.
 _NOT_BUILT = {
-    "trace": "kubectl logs deploy/APP --all-containers | grep ID",
     "checklist": "kubectl triage summary",
     "verify": "kubectl rollout status deploy/APP",
     "bundle": "kubectl cluster-info dump -n NS --output-directory DIR (readable with --bundle)",

@@ -360,6 +360,7 @@ class Prefilter:
 
     def __init__(self, literals: Iterable[str], *, quiet_words: Iterable[str] = ()) -> None:
         self.quiet_words = frozenset(w.lower().encode() for w in quiet_words)
+        self._words = {w.lower().encode() for w in literals if w} | self.quiet_words
         loud = _minimal({w.lower().encode() for w in literals if w} - self.quiet_words)
         # The scan looks for each loud literal's tail from its rarest byte on: `re` tries a
         # full match only where the first byte fits, so rare first bytes make the pass
@@ -367,6 +368,10 @@ class Prefilter:
         self.literals = _minimal({_rare_tail(w) for w in loud} | self.quiet_words)
         self._regex = re.compile(_trie_pattern(self.literals)) if self.literals else None
         self._loud = re.compile(_trie_pattern(loud)) if loud else None
+
+    def literals_text(self) -> list[str]:
+        """The words it looks for (as given, before the scan's own rewriting)."""
+        return sorted(w.decode("utf-8", "replace") for w in self._words)
 
     def matches(self, lowered: bytes, start: int) -> Iterator[re.Match[bytes]]:
         if self._regex is None:

@@ -1,0 +1,112 @@
+"""`trace ID` (or `trace --path P`): every record carrying one correlation id (or request
+path) in any container of the namespace, app and sidecars, as one timeline."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from kubectl_triage.collect.gather import LogOptions, collect_logs, load_workloads, log_refs
+from kubectl_triage.commands.common import Run
+from kubectl_triage.errors import UsageError
+from kubectl_triage.evidence import Level, Record, Severity
+from kubectl_triage.records import Prefilter, cause_line
+from kubectl_triage.report import Report, Table
+from kubectl_triage.rules.engine import Tally
+from kubectl_triage.source import LogWindow
+
+_COLUMNS = ("time", "service", "pod", "container", "level", "rule", "message", "mark")
+_MIN_NEEDLE = 4  # shorter ids would match everywhere
+
+
+def trace_report(
+    run: Run, needle: str, *, window: LogWindow, max_requests: int, by_path: bool = False
+) -> Report:
+    """With `by_path`, failing records of the same container within NEIGHBOURHOOD of a record
+    naming the path come too: an access log names the path, the stack trace after it does not."""
+    if len(needle) < _MIN_NEEDLE:
+        raise UsageError(f"the id or path to trace must have at least {_MIN_NEEDLE} characters")
+    ws = load_workloads(run.source, run.namespace)
+    options = LogOptions(window=window, max_requests=max_requests)
+    literals = [needle, *run.ruleset.prefilter.literals_text()] if by_path else [needle]
+    logs = collect_logs(
+        run.source,
+        log_refs(ws.pods, options),
+        options=options,
+        prefilter=Prefilter(literals),
+        progress=run.progress,
+    )
+    hits = [r for r in logs.records if needle.lower() in r.text.lower()]
+    if by_path:
+        hits += _neighbours(run, logs.records, hits)
+    hits.sort(key=lambda r: (r.time is None, r.time or 0, r.ref.pod if r.ref else "", r.line))
+    service = {p.name: (p.workload.name if p.workload else p.name) for p in ws.pods}
+    tally = Tally(run.ruleset)
+    rows, first_failure = [], None
+    for record in hits:
+        match = tally.add(record)
+        failing = _failing(record, match.rule.severity if match else None)
+        mark = ""
+        if failing and first_failure is None:
+            first_failure = record
+            mark = "<- first failure"
+        ref = record.ref
+        rows.append(
+            (
+                record.time.isoformat().replace("+00:00", "Z") if record.time else "-",
+                service.get(ref.pod, ref.pod) if ref else "-",
+                ref.pod if ref else "-",
+                ref.container + (" (previous)" if ref and ref.previous else "") if ref else "-",
+                record.level.name.lower() if record.level else "-",
+                match.rule.id if match else "-",
+                _one_line(record),
+                mark,
+            )
+        )
+    services = sorted({row[1] for row in rows})
+    note = (
+        f"{len(hits)} record(s) with {needle!r} in {len(services)} service(s): "
+        f"{', '.join(services) or 'none'}"
+    )
+    if first_failure and first_failure.ref:
+        note += (
+            f"; the first failure is in {service.get(first_failure.ref.pod)} "
+            f"({first_failure.ref.pod}/{first_failure.ref.container})"
+        )
+    return Report(
+        context=run.source.context,
+        namespace=run.namespace_label,
+        command="trace",
+        findings=tally.findings(context=run.context_values(), workload_of=run.workload_of(ws.pods)),
+        tables=(Table("timeline", _COLUMNS, tuple(rows), wide_columns=("pod",)),),
+        gaps=tuple(ws.gaps + logs.gaps),
+        notes=(note + ".",),
+    )
+
+
+NEIGHBOURHOOD = timedelta(seconds=2)
+
+
+def _neighbours(run: Run, records: list[Record], hits: list[Record]) -> list[Record]:
+    near = []
+    by_log: dict = {}
+    for hit in hits:
+        if hit.time and hit.ref:
+            by_log.setdefault(hit.ref, []).append(hit.time)
+    chosen = set(map(id, hits))
+    for record in records:
+        if id(record) in chosen or not record.time or record.ref not in by_log:
+            continue
+        if record.level < Level.ERROR and run.ruleset.classify(record) is None:
+            continue
+        if any(abs(record.time - t) <= NEIGHBOURHOOD for t in by_log[record.ref]):
+            near.append(record)
+    return near
+
+
+def _failing(record: Record, severity: Severity | None) -> bool:
+    return record.level >= Level.ERROR or severity == Severity.ERROR
+
+
+def _one_line(record: Record) -> str:
+    head = record.text.split("\n", 1)[0]
+    return head if "\n" not in record.text else f"{head[:160]} ... {cause_line(record.text)[:200]}"
