@@ -1,0 +1,218 @@
+"""The rules table: every row's own samples and counter-samples, the ids scripts rely on, the
+literals the prefilter scans for, and users' rules files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kubectl_triage.errors import RulesFileError
+from kubectl_triage.evidence import Level, Record
+from kubectl_triage.rules.engine import LEVEL_LITERALS, RuleSet, analyze_chunks
+from kubectl_triage.rules.load import builtin_rules, load_rules, read_rules_file
+from kubectl_triage.rules.model import ID_RE, Specificity
+from kubectl_triage.rules.table import ROWS
+
+RULES = builtin_rules()
+RULESET = RuleSet(RULES)
+NORMAL_LOG = Path(__file__).parent / "data" / "normal.log"
+
+# DESIGN.md, "The rules table (minimum ids)": stable, scripts rely on them.
+DESIGN_IDS = {
+    "schema-mismatch", "wrong-endpoint", "async-sqlalchemy-greenlet", "cloudevent-unwrap",
+    "timezone",
+    "crash-loop", "oom-killed", "image-pull", "probe-failure", "scheduling", "config-missing",
+    "volume-mount", "evicted", "init-container",
+    "db-connection", "db-schema-drift", "dns-resolution", "connection-refused", "timeout",
+    "tls-certificate", "auth-failure", "forbidden", "upstream-5xx", "import-error",
+    "unhandled-exception", "app-out-of-memory", "port-in-use", "disk-full",
+    "too-many-open-files", "validation-error", "rate-limited",
+    "dapr-app-channel", "dapr-component-missing", "dapr-component-init", "dapr-scheduler",
+    "dapr-placement", "dapr-subscription", "dapr-sidecar-unavailable", "dapr-mtls",
+    "dapr-invoke-target",
+}
+GENERIC = {"connection-refused", "timeout", "upstream-5xx", "forbidden", "auth-failure",
+           "validation-error", "rate-limited", "dns-resolution"}
+
+
+def found(text: str) -> list[str]:
+    """The rule ids `analyze` reports for a piece of log text."""
+    return [f.rule for f in analyze_chunks([text.encode()], RULESET).findings()]
+
+
+SAMPLES = [pytest.param(r.id, s, id=f"{r.id}-{i}") for r in RULES for i, s in enumerate(r.samples)]
+COUNTERS = [pytest.param(r.id, s, id=f"{r.id}-{i}")
+            for r in RULES for i, s in enumerate(r.counter_samples)]
+
+
+@pytest.mark.parametrize("rule_id, sample", SAMPLES)
+def test_sample_is_reported_as_its_rule(rule_id, sample):
+    assert rule_id in found(sample)
+
+
+@pytest.mark.parametrize("rule_id, sample", COUNTERS)
+def test_counter_sample_is_not_reported_as_its_rule(rule_id, sample):
+    assert rule_id not in found(sample)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_every_rule_has_two_samples_two_counter_samples_cause_fix_and_next(rule):
+    assert len(rule.samples) >= 2 and len(rule.counter_samples) >= 2
+    assert rule.title and rule.cause and rule.fix and rule.next
+    assert all(cmd.startswith("kubectl ") for cmd in rule.next)
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.scopes > {"log"}], ids=lambda r: r.id)
+def test_kubernetes_samples_match_as_status_and_event_records_too(rule):
+    for sample in rule.samples:
+        for kind in ("status", "event"):
+            record = Record(text=sample, level=Level.WARNING, message=sample, kind=kind)
+            match = RULESET.classify(record)
+            assert match is not None and match.rule.id == rule.id, (kind, sample)
+
+
+# What rules/facts.py writes for pod status and events ("{reason}: {message}").
+EVENT_AND_STATUS_TEXTS = [
+    ("BackOff: Back-off restarting failed container app in pod x", "crash-loop"),
+    ("Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 500", "probe-failure"),
+    ("FailedScheduling: 0/3 nodes are available: 3 Insufficient cpu.", "scheduling"),
+    ("OOMKilling: Memory cgroup out of memory: Killed process 1234", "oom-killed"),
+    ('Failed: Failed to pull image "x": rpc error: code = NotFound desc = not found', "image-pull"),
+    ('FailedMount: MountVolume.SetUp failed for volume "cfg" : configmap "cfg" not found',
+     "volume-mount"),
+    ("Evicted: The node was low on resource: memory.", "evicted"),
+    ("container worker in pod reminder-worker-abc is waiting: CrashLoopBackOff: back-off 5m0s "
+     "restarting failed container", "crash-loop"),
+    ("container app in pod web-1 last terminated: OOMKilled (exit code 137), restarts 3",
+     "oom-killed"),
+    ("container app in pod web-1 last terminated: Error (exit code 1), restarts 3", "crash-loop"),
+    ('container app in pod web-1 is waiting: ImagePullBackOff: Back-off pulling image "x"',
+     "image-pull"),
+    ('container app in pod web-1 is waiting: CreateContainerConfigError: secret "db" not found',
+     "config-missing"),
+    ("init container migrate in pod web-1 is waiting: CrashLoopBackOff", "init-container"),
+    ("init container migrate in pod web-1 is terminated: Error (exit code 1)", "init-container"),
+    ("pod web-1 is Failed: Evicted: The node was low on resource: memory.", "evicted"),
+    ("pod web-1 is Pending: Unschedulable: 0/3 nodes are available: 3 Insufficient memory.",
+     "scheduling"),
+]
+
+
+@pytest.mark.parametrize("text, rule_id", EVENT_AND_STATUS_TEXTS)
+def test_event_and_pod_status_texts_name_their_rule(text, rule_id):
+    for kind in ("event", "status"):
+        match = RULESET.classify(Record(text=text, level=Level.WARNING, message=text, kind=kind))
+        assert match is not None and match.rule.id == rule_id
+
+
+def test_every_design_id_exists_once_and_is_kebab_case():
+    ids = [row["id"] for row in ROWS]
+    assert len(ids) == len(set(ids))
+    assert set(ids) >= DESIGN_IDS
+    assert all(ID_RE.match(i) for i in ids)
+
+
+def test_specificity_generic_symptoms_and_the_one_fallback():
+    by_id = {r.id: r for r in RULES}
+    assert {r.id for r in RULES if r.specificity is Specificity.FALLBACK} == {
+        "unhandled-exception"}
+    assert {r.id for r in RULES if r.specificity is Specificity.GENERIC} == GENERIC
+    assert by_id["db-connection"].specificity > by_id["connection-refused"].specificity
+
+
+def test_a_specific_cause_wins_over_the_symptom_and_the_fallback():
+    trace = ("Traceback (most recent call last):\n"
+             '  File "/app/db.py", line 8, in connect\n'
+             "    conn = psycopg2.connect(DSN)\n"
+             "psycopg2.OperationalError: could not connect to server: Connection refused\n"
+             '\tIs the server running on host "db" (10.0.0.7) and accepting\n')
+    assert found(trace) == ["db-connection"]
+
+
+# ---- literals: what the prefilter scans 100 MB logs for ------------------------------------
+
+def _selective(word: str) -> bool:
+    return len(word) >= 4 or bool(re.search(r"[^a-z0-9]", word))
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_literals_are_long_or_punctuated(rule):
+    # The engine's level words ("err", "exception", "panic") are quiet in the prefilter:
+    # a line they alone hit is skipped when its own level is low.
+    assert all(w in LEVEL_LITERALS or _selective(w) for w in rule.literals), rule.literals
+
+
+def test_normal_traffic_holds_no_literal_and_gives_no_finding():
+    text = NORMAL_LOG.read_text(encoding="utf-8")
+    assert len(text.splitlines()) >= 200
+    lowered = text.lower()
+    quiet = set(LEVEL_LITERALS)
+    for rule in RULES:
+        hits = [w for w in rule.literals if w not in quiet and w in lowered]
+        assert not hits, (rule.id, hits)
+    # What the prefilter really scans for: each literal from its rarest byte on.
+    scanned = [w.decode() for w in RULESET.prefilter.literals if w.decode() not in quiet]
+    assert not [w for w in scanned if w in lowered]
+    assert found(text) == []
+
+
+# ---- users' rules files ----------------------------------------------------------------------
+
+def _write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+GOOD = """\
+rules:
+  - id: {id}
+    title: Payment provider rejected the card
+    severity: warning
+    cause: The provider declined the charge.
+    fix: Ask the customer for another card.
+    patterns: ["{pattern}"]
+    samples: ["ERROR card declined by provider"]
+"""
+
+
+def test_a_user_rule_file_adds_a_rule(tmp_path):
+    path = _write(tmp_path, GOOD.format(id="card-declined", pattern="card declined"))
+    (rule,) = read_rules_file(path)
+    assert rule.id == "card-declined" and rule.origin == str(path)
+    assert rule.literals == ("card declined",)
+
+
+@pytest.mark.parametrize("body, problem", [
+    (GOOD.format(id="card-declined", pattern="card (declined"), "bad regex"),
+    (GOOD.format(id="card-declined", pattern="card declined") + "    colour: red\n",
+     "unknown field(s): colour"),
+    (GOOD.format(id="card-declined", pattern="card declined").replace(
+        "    fix: Ask the customer for another card.\n", ""), "missing field(s): fix"),
+    (GOOD.format(id="card-declined", pattern="\\\\d+"), "no literal text"),
+])
+def test_a_bad_user_rule_names_the_file_the_rule_and_the_problem(tmp_path, body, problem):
+    path = _write(tmp_path, body)
+    with pytest.raises(RulesFileError) as caught:
+        read_rules_file(path)
+    message = str(caught.value)
+    assert str(path) in message and "'card-declined'" in message and problem in message
+    assert "\n" not in message
+
+
+def test_a_user_rule_overrides_the_built_in_row_with_its_id(tmp_path):
+    path = _write(tmp_path, GOOD.format(id="crash-loop", pattern="worker gave up"))
+    rules = load_rules(path, use_default=False)
+    assert len(rules) == len(RULES)
+    ruleset = RuleSet(rules)
+    crash = ruleset.by_id["crash-loop"]
+    assert crash.origin == str(path) and crash.title.startswith("Payment")
+    ids = [f.rule for f in analyze_chunks([b"ERROR worker gave up after 3 tries\n"],
+                                          ruleset).findings()]
+    assert ids == ["crash-loop"]
+    # The built-in patterns are gone with the row it replaced.
+    assert "crash-loop" not in [
+        f.rule for f in analyze_chunks([b"web-1   0/1   CrashLoopBackOff   7   14m\n"],
+                                       ruleset).findings()]
