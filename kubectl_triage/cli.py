@@ -597,10 +597,23 @@ def trace(trace_id: str | None, request_path: str | None, since: str | None,
                        by_path=bool(request_path)))
 
 
+@cli.command(epilog="""\b
+Examples:
+  kubectl triage checklist -n taskflow
+  kubectl triage checklist --symptom "500 on /workers" -o markdown > incident.md
+  kubectl triage checklist --fail-on error      # exit 3 in CI when a step finds errors""")
+@click.option("--symptom", default="", help="What users see; findings about it come first.")
+def checklist(symptom: str) -> None:
+    """The debugging checklist, run: pods, app logs, sidecar logs, events, request path,
+    error patterns, Dapr wiring, rollout — a verdict per step and what to run next."""
+    from kubectl_triage.commands.checklist import checklist_report
+
+    _emit(checklist_report(_run(), symptom=symptom, max_requests=_opts().max_requests))
+
+
 # Commands of DESIGN.md that are not built yet. The rules' next commands already name some of
 # them, so each says so plainly and gives the kubectl command that does the job by hand.
 _NOT_BUILT = {
-    "checklist": "kubectl triage summary",
     "verify": "kubectl rollout status deploy/APP",
     "bundle": "kubectl cluster-info dump -n NS --output-directory DIR (readable with --bundle)",
 }

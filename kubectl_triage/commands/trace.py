@@ -37,7 +37,7 @@ def trace_report(
     )
     hits = [r for r in logs.records if needle.lower() in r.text.lower()]
     if by_path:
-        hits += _neighbours(run, logs.records, hits)
+        hits += neighbours(run, logs.records, hits)
     hits.sort(key=lambda r: (r.time is None, r.time or 0, r.ref.pod if r.ref else "", r.line))
     service = {p.name: (p.workload.name if p.workload else p.name) for p in ws.pods}
     tally = Tally(run.ruleset)
@@ -86,7 +86,7 @@ def trace_report(
 NEIGHBOURHOOD = timedelta(seconds=2)
 
 
-def _neighbours(run: Run, records: list[Record], hits: list[Record]) -> list[Record]:
+def neighbours(run: Run, records: list[Record], hits: list[Record]) -> list[Record]:
     near = []
     by_log: dict = {}
     for hit in hits:

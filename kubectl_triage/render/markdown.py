@@ -22,12 +22,14 @@ def render_markdown(report: Report, options: RenderOptions) -> str:
         f"# kubectl triage {report.command}",
         f"Context `{report.context}`, namespace `{report.namespace}`.",
     ]
+    if report.extra.get("symptom"):
+        parts.append(f"**Symptom:** {_cell(str(report.extra['symptom']))}")
     if report.checks:
         parts.append(
             "## Checklist\n\n"
             + _table(
-                ["Verdict", "Step", "Detail"],
-                [[c.verdict.value, c.step, c.detail] for c in report.checks],
+                ["Verdict", "Step", "Detail", "Next"],
+                [[c.verdict.value, c.step, c.detail, "; ".join(c.next)] for c in report.checks],
             )
         )
     if report.findings:
