@@ -611,10 +611,30 @@ def checklist(symptom: str) -> None:
     _emit(checklist_report(_run(), symptom=symptom, max_requests=_opts().max_requests))
 
 
+@cli.command(epilog="""\b
+Examples:
+  kubectl triage verify taskflow-api -n taskflow
+  kubectl triage verify taskflow-api --image ghcr.io/acme/taskflow-api:1.8.1 --wait --timeout 5m""")
+@click.argument("deploy")
+@click.option("--image", help="The image (or tag, or digest) that should be running.")
+@click.option("--wait", is_flag=True, help="Poll until the rollout is done or --timeout.")
+@click.option("--timeout", default="5m", show_default=True, help="How long --wait waits.")
+def verify(deploy: str, image: str | None, wait: bool, timeout: str) -> None:
+    """Is the new version really running: rollout finished, only the newest ReplicaSet's pods,
+    the expected image, no restarts, no new errors since the pods started."""
+    from kubectl_triage.commands.timefmt import parse_duration
+    from kubectl_triage.commands.verify import verify_report
+
+    try:
+        seconds = parse_duration(timeout).total_seconds()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--timeout") from None
+    _emit(verify_report(_run(), deploy, image=image, wait=wait, timeout=seconds))
+
+
 # Commands of DESIGN.md that are not built yet. The rules' next commands already name some of
 # them, so each says so plainly and gives the kubectl command that does the job by hand.
 _NOT_BUILT = {
-    "verify": "kubectl rollout status deploy/APP",
     "bundle": "kubectl cluster-info dump -n NS --output-directory DIR (readable with --bundle)",
 }
 
