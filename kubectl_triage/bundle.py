@@ -24,6 +24,39 @@ _CHUNK = 1 << 20
 _DUMP_MARK = re.compile(r"^==== (START|END) logs for container (\S+) of pod (\S+)/(\S+) ====$")
 
 
+def open_bundle(path: Path) -> BundleSource:
+    """A bundle directory, or a .tar.gz of one (as `bundle -o FILE.tar.gz` writes)."""
+    if path.is_file() and path.name.endswith((".tar.gz", ".tgz")):
+        return BundleSource(_extract(path))
+    return BundleSource(path)
+
+
+def _extract(archive: Path) -> Path:
+    """Into a temporary directory removed at exit; no absolute, `..` or link members."""
+    import atexit
+    import shutil
+    import tarfile
+    import tempfile
+
+    target = Path(tempfile.mkdtemp(prefix="kubectl-triage-bundle-"))
+    atexit.register(shutil.rmtree, target, True)
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            members = tar.getmembers()
+            for m in members:
+                if (
+                    m.name.startswith("/")
+                    or ".." in Path(m.name).parts
+                    or not (m.isfile() or m.isdir())
+                ):
+                    raise BundleError(f"bundle {archive}: unsafe member {m.name!r}")
+            tar.extractall(target, members=members)  # noqa: S202 - members checked above
+    except (OSError, tarfile.TarError) as exc:
+        raise BundleError(f"bundle {archive}: cannot read: {exc}") from None
+    tops = [p for p in target.iterdir() if p.is_dir()]
+    return tops[0] if len(tops) == 1 and not (target / MANIFEST).exists() else target
+
+
 def demo_path() -> Path:
     return Path(__file__).parent / "demo" / "taskflow"
 

@@ -200,9 +200,9 @@ def _ruleset():
 def _source():
     opts = _opts()
     if opts.demo or opts.bundle:
-        from kubectl_triage.bundle import BundleSource, demo_path
+        from kubectl_triage.bundle import BundleSource, demo_path, open_bundle
 
-        return BundleSource(demo_path() if opts.demo else opts.bundle)
+        return BundleSource(demo_path()) if opts.demo else open_bundle(opts.bundle)
     from kubectl_triage.kube.source import LiveSource
 
     return LiveSource(opts.connect, max_requests=opts.max_requests)
@@ -438,12 +438,15 @@ def summary() -> None:
     _emit(summary_report(_run(), max_requests=_opts().max_requests))
 
 
-@cli.group("exec-probe", epilog="""\b
+@cli.group(
+    "exec-probe",
+    epilog="""\b
 Examples:
   kubectl triage exec-probe openapi notification-service -n taskflow
   kubectl triage probe openapi taskflow-api --grep workers
   kubectl triage probe env taskflow-api
-  kubectl triage probe http notification-service /dapr/subscribe""")
+  kubectl triage probe http notification-service /dapr/subscribe""",
+)
 def exec_probe() -> None:
     """Inside-the-pod checks: the OpenAPI paths, the environment, any GET (alias: probe).
 
@@ -460,8 +463,9 @@ _APP_HELP = "APP is a deployment name, KIND/NAME, or a Dapr app-id."
 @click.option("--path", help="Where the document is (default: /openapi.json, /swagger.json, …).")
 @click.option("--grep", help="Only paths matching this regex.")
 @click.option("-c", "--container", default="", help="Container (default: the app's).")
-def probe_openapi(app: str, port: int | None, path: str | None, grep: str | None,
-                  container: str) -> None:
+def probe_openapi(
+    app: str, port: int | None, path: str | None, grep: str | None, container: str
+) -> None:
     from kubectl_triage.commands.probe import openapi_report
 
     _regex(grep, "--grep")
@@ -490,12 +494,14 @@ def probe_http(app: str, path: str, port: int | None, container: str) -> None:
     _emit(http_report(_run(), app, path, port=port, container=container))
 
 
-@cli.group(epilog="""\b
+@cli.group(
+    epilog="""\b
 Examples:
   kubectl triage dapr status taskflow-api -n taskflow
   kubectl triage dapr subs notification-service
   kubectl triage dapr logs taskflow-api
-  kubectl triage dapr components""")
+  kubectl triage dapr components"""
+)
 def dapr() -> None:
     """Dapr sidecar checks: injection and metadata, subscriptions compared three ways,
     daprd logs by topic, components and which sidecars loaded them."""
@@ -509,8 +515,11 @@ def dapr_status(app: str) -> None:
     _emit(status_report(_run(), app))
 
 
-@dapr.command("subs", help="Subscriptions as the app declares them (/dapr/subscribe), as the "
-              f"sidecar loaded them, and as Subscription resources, with mismatches. {_APP_HELP}")
+@dapr.command(
+    "subs",
+    help="Subscriptions as the app declares them (/dapr/subscribe), as the "
+    f"sidecar loaded them, and as Subscription resources, with mismatches. {_APP_HELP}",
+)
 @click.argument("app")
 @click.option("--port", type=click.IntRange(1, 65535), help="App port (default: dapr.io/app-port).")
 def dapr_subs(app: str, port: int | None) -> None:
@@ -527,15 +536,19 @@ def dapr_logs(app: str) -> None:
     _emit(logs_report(_run(), app))
 
 
-@dapr.command("publish", epilog="""\b
+@dapr.command(
+    "publish",
+    epilog="""\b
 Examples:
   kubectl triage dapr publish taskflow-api pubsub task-events --data '{"type": "ping"}'
-  kubectl triage dapr publish taskflow-api pubsub task-events --yes   # no prompt (scripts)""")
+  kubectl triage dapr publish taskflow-api pubsub task-events --yes   # no prompt (scripts)""",
+)
 @click.argument("app")
 @click.argument("pubsub")
 @click.argument("topic")
-@click.option("--data", default='{"kubectl-triage": "test event"}', show_default=True,
-              help="JSON payload.")
+@click.option(
+    "--data", default='{"kubectl-triage": "test event"}', show_default=True, help="JSON payload."
+)
 @click.option("--yes", is_flag=True, help="Do not ask: publish (needed without a terminal).")
 def dapr_publish(app: str, pubsub: str, topic: str, data: str, yes: bool) -> None:
     """Publish a test event through APP's sidecar. It changes state (subscribers receive it),
@@ -554,8 +567,10 @@ def dapr_publish(app: str, pubsub: str, topic: str, data: str, yes: bool) -> Non
         env = _env()
         if not (env.stdin.isatty() and env.stderr_is_tty()):
             raise UsageError("publishing changes state: confirm with --yes (no terminal to ask)")
-        question = (f"Publish to {pubsub}/{topic} through the sidecar of {found.target.pod.name}"
-                    f" in {found.target.pod.namespace}?")
+        question = (
+            f"Publish to {pubsub}/{topic} through the sidecar of {found.target.pod.name}"
+            f" in {found.target.pod.namespace}?"
+        )
         if not click.confirm(question, err=True):
             raise UsageError("not published")
     _emit(publish_report(run, found, pubsub=pubsub, topic=topic, data=data.encode()))
@@ -569,16 +584,19 @@ def dapr_components() -> None:
     _emit(components_report(_run()))
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   kubectl triage trace 6f1c2a0e-9b7d-4c1e-8f3a-2d5b7e9c1a04 -n taskflow
-  kubectl triage trace --path /workers --since 1h""")
+  kubectl triage trace --path /workers --since 1h"""
+)
 @click.argument("trace_id", required=False)
 @click.option("--path", "request_path", help="Follow a request path instead of an id.")
 @click.option("--since", help="Only lines newer than this: 30s, 5m, 1h.")
 @click.option("--tail", type=int, help="Lines per log from the end (default 500; -1: all).")
-def trace(trace_id: str | None, request_path: str | None, since: str | None,
-          tail: int | None) -> None:
+def trace(
+    trace_id: str | None, request_path: str | None, since: str | None, tail: int | None
+) -> None:
     """One correlation id (request id, trace id, CloudEvent id) followed across every
     container of the namespace, app and sidecars, as one timeline with the first failing hop
     marked."""
@@ -593,15 +611,24 @@ def trace(trace_id: str | None, request_path: str | None, since: str | None,
         window = LogWindow(tail=tail, since=parse_duration(since) if since else None)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
-    _emit(trace_report(_run(), needle, window=window, max_requests=_opts().max_requests,
-                       by_path=bool(request_path)))
+    _emit(
+        trace_report(
+            _run(),
+            needle,
+            window=window,
+            max_requests=_opts().max_requests,
+            by_path=bool(request_path),
+        )
+    )
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   kubectl triage checklist -n taskflow
   kubectl triage checklist --symptom "500 on /workers" -o markdown > incident.md
-  kubectl triage checklist --fail-on error      # exit 3 in CI when a step finds errors""")
+  kubectl triage checklist --fail-on error      # exit 3 in CI when a step finds errors"""
+)
 @click.option("--symptom", default="", help="What users see; findings about it come first.")
 def checklist(symptom: str) -> None:
     """The debugging checklist, run: pods, app logs, sidecar logs, events, request path,
@@ -611,10 +638,12 @@ def checklist(symptom: str) -> None:
     _emit(checklist_report(_run(), symptom=symptom, max_requests=_opts().max_requests))
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   kubectl triage verify taskflow-api -n taskflow
-  kubectl triage verify taskflow-api --image ghcr.io/acme/taskflow-api:1.8.1 --wait --timeout 5m""")
+  kubectl triage verify taskflow-api --image ghcr.io/acme/taskflow-api:1.8.1 --wait --timeout 5m"""
+)
 @click.argument("deploy")
 @click.option("--image", help="The image (or tag, or digest) that should be running.")
 @click.option("--wait", is_flag=True, help="Poll until the rollout is done or --timeout.")
@@ -632,26 +661,53 @@ def verify(deploy: str, image: str | None, wait: bool, timeout: str) -> None:
     _emit(verify_report(_run(), deploy, image=image, wait=wait, timeout=seconds))
 
 
-# Commands of DESIGN.md that are not built yet. The rules' next commands already name some of
-# them, so each says so plainly and gives the kubectl command that does the job by hand.
-_NOT_BUILT = {
-    "bundle": "kubectl cluster-info dump -n NS --output-directory DIR (readable with --bundle)",
-}
+@cli.command(
+    epilog="""\b
+Examples:
+  kubectl triage bundle -n taskflow -o incident-4711.tar.gz
+  kubectl triage bundle -n taskflow ./incident --since 2h
+  kubectl triage --bundle ./incident checklist          # the same answers, offline"""
+)
+@click.argument("out", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path),
+    help="Directory, or FILE.tar.gz, to write (same as OUT).",
+)
+@click.option("--since", help="Only log lines newer than this: 30s, 5m, 1h.")
+@click.option("--tail", type=int, help="Lines per log from the end (default 500; -1: all).")
+def bundle(out: Path | None, output: Path | None, since: str | None, tail: int | None) -> None:
+    """Save the evidence of a namespace (resources, current and previous logs, events, probe
+    and Dapr metadata answers, what could not be read) for offline analysis or a ticket.
+    Secret values are redacted before they are written."""
+    from kubectl_triage.collect.snapshot import write_bundle
+    from kubectl_triage.commands.timefmt import parse_duration
+    from kubectl_triage.source import LogWindow
 
-
-def _not_built(name: str, by_hand: str) -> click.Command:
-    @click.command(name, context_settings={"ignore_unknown_options": True},
-                   help=f"Not built yet in this version. By hand: {by_hand}", add_help_option=False)
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def command(args: tuple[str, ...]) -> None:
-        raise TriageError(f"`{name}` is not built yet in kubectl-triage {__version__}; "
-                          f"by hand: {by_hand}")
-
-    return command
-
-
-for _name, _by_hand in _NOT_BUILT.items():
-    cli.add_command(_not_built(_name, _by_hand))
+    target = output or out
+    if target is None or (output and out):
+        raise click.UsageError("give the bundle's path once: OUT or -o OUT")
+    try:
+        window = LogWindow(tail=tail, since=parse_duration(since) if since else None)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    run = _run()
+    namespace = run.namespace or run.source.default_namespace()
+    gaps = write_bundle(
+        run.source,
+        namespace,
+        target,
+        window=window,
+        max_requests=_opts().max_requests,
+        progress=run.progress,
+    )
+    env = _env()
+    env.stdout.write(f"bundle of namespace {namespace} written to {target}\n")
+    for gap in gaps:
+        where = "/".join(x for x in (gap.pod, gap.container) if x)
+        env.stderr.write(f"warning: not collected: {gap.kind} {where}: {gap.reason}\n")
 
 
 @cli.command()

@@ -55,6 +55,9 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
     """Move global flags (and their values) in front of the subcommand."""
     front: list[str] = []
     rest: list[str] = []
+    # `bundle -o DIR` names its output, as kubectl's `cluster-info dump -o`-less cousins do:
+    # after `bundle`, -o/--output belongs to the subcommand.
+    keep = {"-o", "--output"} if _subcommand(argv) == "bundle" else set()
     i = 0
     while i < len(argv):
         token = argv[i]
@@ -62,6 +65,13 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
             rest.extend(argv[i:])
             break
         name = token.split("=", 1)[0]
+        if (name in keep or token[:2] in keep and not token.startswith("--")) and "bundle" in rest:
+            rest.append(token)
+            if name == token and token in keep and i + 1 < len(argv):
+                rest.append(argv[i + 1])
+                i += 1
+            i += 1
+            continue
         if name in VALUE_FLAGS and "=" not in token and name == token:
             front.extend(argv[i : i + 2])
             i += 2
@@ -74,6 +84,22 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
             rest.append(token)
         i += 1
     return front + rest
+
+
+def _subcommand(argv: list[str]) -> str | None:
+    """The first word that is neither a global flag nor a global flag's value."""
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--":
+            return None
+        if token in VALUE_FLAGS:
+            i += 2
+            continue
+        if not token.startswith("-"):
+            return token
+        i += 1
+    return None
 
 
 @dataclass

@@ -150,10 +150,3 @@ def test_installed_script_runs_and_keeps_stdout_for_data():
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["findings"][0]["rule"] == "schema-mismatch"
     assert proc.stderr == b""
-
-
-def test_commands_not_built_yet_say_so_in_one_line_with_the_manual_way():
-    result = run("bundle", "out")
-    assert result.code == 1
-    assert result.stderr.startswith("error: `bundle` is not built yet")
-    assert "cluster-info dump" in result.stderr and result.stderr.count("\n") == 1
