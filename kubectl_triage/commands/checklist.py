@@ -156,7 +156,10 @@ def _logs_step(step: str, groups: tuple[Group, ...], ns: str, command: str) -> C
     nexts = tuple(command.format(w=w) + f" -n {ns}" for w in workloads[:3])
     if errors:
         total = sum(g.count for g in errors)
-        named = Counter(g.rule for g in errors if g.rule)
+        named: Counter[str] = Counter()
+        for g in errors:
+            if g.rule:
+                named[g.rule] += g.count
         detail = f"{total} error record(s)" + (
             ": " + ", ".join(f"{r} x{n}" for r, n in named.most_common()) if named else ""
         )

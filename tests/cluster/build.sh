@@ -8,11 +8,17 @@
 # Idempotent: a binary already in the cache is not rebuilt, so a second run takes seconds.
 # Needs: go >= 1.26 and the Go module proxy. Nothing else.
 #
-# Usage: tests/cluster/build.sh [--print-bin-dir]
+# Usage: tests/cluster/build.sh [--print-bin-dir] [--with-stern]
 #   --print-bin-dir   print the bin directory of the pinned versions and exit (no build)
+#   --with-stern      also build stern (go install github.com/stern/stern@$STERN_VERSION) into the
+#                     same bin directory, for bench/bench_logs.py; not built without this flag
+#   --with-krew       also build krew and validate-krew-manifest ($KREW_VERSION) into the same bin
+#                     directory, for tests/e2e/test_krew.py; not built without this flag
 # Environment:
 #   KUBECTL_TRIAGE_E2E_CACHE   cache root (default ~/.cache/kubectl-triage/e2e)
 #   K8S_VERSION ETCD_VERSION KWOK_VERSION   override the pins of versions.env (for trying others)
+#   STERN_VERSION              stern's pin for --with-stern (default v1.33.0)
+#   KREW_VERSION               krew's pin for --with-krew (default v0.4.3)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -33,6 +39,12 @@ if [[ "${1:-}" == "--print-bin-dir" ]]; then
   echo "$BIN"
   exit 0
 fi
+WITH_STERN=0
+for _arg in "$@"; do [[ "$_arg" == "--with-stern" ]] && WITH_STERN=1; done
+STERN_VERSION=${STERN_VERSION:-v1.33.0}
+WITH_KREW=0
+for _arg in "$@"; do [[ "$_arg" == "--with-krew" ]] && WITH_KREW=1; done
+KREW_VERSION=${KREW_VERSION:-v0.4.3}
 
 log() { printf '[build %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -166,15 +178,60 @@ build_kwok() {
   record kwok $((SECONDS - t0))
 }
 
+# ---------------------------------------------------------------- stern (optional: --with-stern)
+# Only for the logs benchmark (bench/bench_logs.py). Its version is stamped as goreleaser does
+# (`stern --version` prints `version: 1.33.0`), so a binary of another pin is rebuilt.
+build_stern() {
+  local want=${STERN_VERSION#v}
+  if have stern && "$BIN/stern" --version 2>/dev/null | grep -qx "version: $want"; then
+    log "stern: cached"; return 0
+  fi
+  local t0=$SECONDS tmp="$DEST/.stern-gobin"
+  log "building stern $STERN_VERSION"
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  GOBIN="$tmp" go install -trimpath -ldflags "-s -w -X github.com/stern/stern/cmd.version=$want" \
+    "github.com/stern/stern@$STERN_VERSION" ||
+    die "go install github.com/stern/stern@$STERN_VERSION failed"
+  mv -f "$tmp/stern" "$BIN/stern"; rm -rf "$tmp"
+  record stern $((SECONDS - t0))
+}
+
+# ---------------------------------------------------------------- krew (optional: --with-krew)
+# krew and its manifest validator from krew's own module (no replace directives, so
+# `go install …@version` works). Named `krew`, not `kubectl-krew`: this bin directory is first
+# on the e2e PATH and kubectl must not discover krew in every test; test_krew.py links it as
+# kubectl-krew. The tag is left unstamped on purpose: krew then counts as a development build
+# and never runs its random upgrade check against the GitHub API (no network here).
+# krew.version records the pin, so a binary of another pin is rebuilt.
+build_krew() {
+  if have krew && have validate-krew-manifest &&
+    [[ "$(cat "$BIN/krew.version" 2>/dev/null)" == "$KREW_VERSION" ]]; then
+    log "krew, validate-krew-manifest: cached"; return 0
+  fi
+  local t0=$SECONDS tmp="$DEST/.krew-gobin" cmd
+  log "building krew and validate-krew-manifest $KREW_VERSION"
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  for cmd in krew validate-krew-manifest; do
+    GOBIN="$tmp" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/krew/cmd/$cmd@$KREW_VERSION" ||
+      die "go install sigs.k8s.io/krew/cmd/$cmd@$KREW_VERSION failed"
+  done
+  mv -f "$tmp/krew" "$tmp/validate-krew-manifest" "$BIN/"; rm -rf "$tmp"
+  echo "$KREW_VERSION" >"$BIN/krew.version"
+  record krew+validate-krew-manifest $((SECONDS - t0))
+}
+
 t_all=$SECONDS
 build_etcd
 build_kwok
 build_kube kube-apiserver
 build_kube kubectl
+[[ $WITH_STERN == 1 ]] && build_stern
+[[ $WITH_KREW == 1 ]] && build_krew
 
 log "all binaries ready in $BIN ($((SECONDS - t_all)) s this run)"
 "$BIN/kube-apiserver" --version >&2
 "$BIN/kubectl" version --client 2>&1 | head -1 >&2
 "$BIN/etcd" --version 2>&1 | head -1 >&2
 "$BIN/kwok" --version 2>&1 | head -1 >&2 || true
+[[ $WITH_STERN == 1 ]] && { "$BIN/stern" --version 2>&1 | head -1 >&2 || true; }
 echo "$BIN"
