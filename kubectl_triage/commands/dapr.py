@@ -29,7 +29,7 @@ from kubectl_triage.evidence import Gap, Record, Verdict
 from kubectl_triage.records import group_lines
 from kubectl_triage.report import Check, Finding, Report, Table, Where
 from kubectl_triage.rules.endpoints import compare
-from kubectl_triage.rules.engine import Tally, fill_command
+from kubectl_triage.rules.engine import Tally, rule_finding
 
 CONTROL_PLANE = (
     "dapr-operator",
@@ -45,22 +45,10 @@ def _ns(run: Run) -> str:
 
 
 def _finding(run: Run, rule_id: str, detail: str, found: DaprApp, example: str) -> Finding:
-    rule = run.ruleset.by_id[rule_id]
     where = Where("status", found.target.pod.namespace, obj=f"Pod/{found.target.pod.name}")
     context = {"namespace": found.target.pod.namespace, "workload": found.app_id}
-    return Finding(
-        rule=rule.id,
-        severity=rule.severity,
-        title=rule.title,
-        cause=rule.cause,
-        fix=rule.fix,
-        next=tuple(fill_command(c, where, context) for c in rule.next),
-        count=1,
-        where=(where,),
-        example=example,
-        first_seen=None,
-        last_seen=None,
-        detail=detail,
+    return rule_finding(
+        run.ruleset.by_id[rule_id], where=(where,), context=context, example=example, detail=detail
     )
 
 

@@ -182,22 +182,44 @@ def _finding(
     firsts = [a.first for a in accs if a.first]
     lasts = [a.last for a in accs if a.last]
     first_where = next(iter(top.where))
+    return rule_finding(
+        rule,
+        where=tuple(where),
+        context=_with_workload(context, first_where, workload_of),
+        example=top.example,
+        detail=top.detail,
+        count=sum(a.count for a in accs),
+        first_seen=min(firsts) if firsts else None,
+        last_seen=max(lasts) if lasts else None,
+    )
+
+
+def rule_finding(
+    rule: Rule,
+    *,
+    where: tuple[Where, ...],
+    context: dict[str, str],
+    example: str,
+    detail: str = "",
+    count: int = 1,
+    first_seen: datetime | None = None,
+    last_seen: datetime | None = None,
+) -> Finding:
+    """A finding of `rule`: its title, cause and fix, next commands filled for the first
+    place it was seen."""
     return Finding(
         rule=rule.id,
         severity=rule.severity,
         title=rule.title,
         cause=rule.cause,
         fix=rule.fix,
-        next=tuple(
-            fill_command(cmd, first_where, _with_workload(context, first_where, workload_of))
-            for cmd in rule.next
-        ),
-        count=sum(a.count for a in accs),
-        where=tuple(where),
-        example=top.example,
-        first_seen=min(firsts) if firsts else None,
-        last_seen=max(lasts) if lasts else None,
-        detail=top.detail,
+        next=tuple(fill_command(cmd, where[0], context) for cmd in rule.next),
+        count=count,
+        where=where,
+        example=example,
+        first_seen=first_seen,
+        last_seen=last_seen,
+        detail=detail,
     )
 
 
