@@ -7,12 +7,13 @@ from tests.helpers import run
 CORRELATION = "6f1c2a0e-9b7d-4c1e-8f3a-2d5b7e9c1a04"
 
 
-def test_trace_follows_one_id_across_services_and_sidecars_in_time_order():
+def test_trace_follows_one_id_across_three_services_and_two_sidecars_in_time_order():
     report = run("--demo", "trace", CORRELATION, "-o", "json").json()
     rows = report["timeline"]
-    assert {r["service"] for r in rows} == {"taskflow-api", "notification-service"}
-    assert {(r["service"], r["container"]) for r in rows} >= {
-        ("taskflow-api", "api"), ("taskflow-api", "daprd"),
+    assert {r["service"] for r in rows} == {"web-dashboard", "taskflow-api",
+                                            "notification-service"}
+    assert {(r["service"], r["container"]) for r in rows} == {
+        ("web-dashboard", "web"), ("taskflow-api", "api"), ("taskflow-api", "daprd"),
         ("notification-service", "app"), ("notification-service", "daprd")}
     times = [r["time"] for r in rows]
     assert times == sorted(times)

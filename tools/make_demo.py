@@ -1052,10 +1052,13 @@ USERS = [
 SITE_URL = "https://taskflow.acme.example"
 
 
-def nginx(ns: int, user: int, method: str, path: str, status: int, size: int, referer: str) -> None:
+def nginx(ns: int, user: int, method: str, path: str, status: int, size: int, referer: str,
+          rid: str = "-") -> None:
+    """nginx's access line; its log format ends with the X-Request-ID it sets and passes on
+    to the api (so `trace` follows a request from the dashboard on)."""
     ip, agent = USERS[user]
     WEB.log("web").add(ns, f'{INGRESS_IP} - - [{nginx_time(ns)}] "{method} {path} HTTP/1.1" '
-                           f'{status} {size} "{referer}" "{agent}" "{ip}"')
+                           f'{status} {size} "{referer}" "{agent}" "{ip}" rid={rid}')
 
 
 def web_probes() -> None:
@@ -1098,7 +1101,7 @@ class Traffic:
         client = f"{WEB_IP}:{ephemeral_port()}"
         end, status, size = handler(pod, ns + jitter(300, 900), rid, client)
         nginx(end + jitter(200, 700), user, method, f"/api{path}", status, size,
-              f"{SITE_URL}{page}")
+              f"{SITE_URL}{page}", rid=rid)
 
     def poll(self, ns: int, user: int) -> None:
         n = self.state["open"]
