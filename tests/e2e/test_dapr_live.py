@@ -32,8 +32,11 @@ def test_subs_reads_app_and_sidecar_and_names_the_missing_crds(cluster):
         ("app", "orders", "/orders"), ("sidecar (loaded)", "orders", "/orders")}
     # the stand-in sidecar lists no components: the pubsub is not loaded
     assert {f["rule"] for f in report["findings"]} == {"dapr-component-missing"}
-    assert {"kind": "subscriptions", "reason": "NotFound", "namespace": NS,
-            "message": "subscriptions.dapr.io: not installed (no Dapr CRDs?)"} in report["gaps"]
+    crds = cluster.kubectl("get", "crd", "subscriptions.dapr.io", check=False).returncode == 0
+    missing = {"kind": "subscriptions", "reason": "NotFound", "namespace": NS,
+               "message": "subscriptions.dapr.io: not installed (no Dapr CRDs?)"}
+    # the demo scenario installs Dapr's CRDs; before it loads, their absence is a named gap
+    assert (missing in report["gaps"]) is not crds
 
 
 def test_status_reads_the_sidecar_metadata_through_the_pod_proxy(cluster):
