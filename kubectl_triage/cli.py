@@ -6,17 +6,28 @@ nor the rules table at start-up: `--help` stays as fast as a bare click program.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from kubectl_triage import __version__
 from kubectl_triage.errors import ExitCode, TriageError, UsageError
 from kubectl_triage.options import Environment, GlobalOptions, hoist_global_flags
+
+if TYPE_CHECKING:  # pathlib and re cost --help import time; they load when a command runs
+    import re
+    from pathlib import Path
+
+
+class PathArg(click.Path):
+    """click.Path giving a pathlib.Path, importing pathlib only when a value is converted."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from pathlib import Path
+
+        return Path(super().convert(value, param, ctx))
 
 OUTPUTS = ("table", "wide", "json", "yaml", "markdown")
 # stern's default for non-following runs is 5; logs of a 100-pod namespace want more, and
@@ -66,13 +77,13 @@ def _global(f: Callable) -> Callable:
         ),
         click.option(
             "--bundle",
-            type=click.Path(path_type=Path),
+            type=PathArg(),
             help="Read a bundle directory (or a `kubectl cluster-info dump`) instead of a cluster.",
         ),
         click.option("--demo", is_flag=True, help="Read the shipped taskflow demo incident."),
         click.option(
             "--rules",
-            type=click.Path(path_type=Path),
+            type=PathArg(),
             help="Extra rules YAML (default: ~/.config/kubectl-triage/rules.yaml).",
         ),
         click.option(
@@ -245,6 +256,8 @@ def _emit(report: Any) -> None:
 
 
 def _regex(value: str | None, name: str) -> re.Pattern[str] | None:
+    import re
+
     if value is None:
         return None
     try:
@@ -346,7 +359,7 @@ Examples:
   kubectl triage analyze app.log
   kubectl get events -n shop | kubectl triage analyze -"""
 )
-@click.argument("file", type=click.Path(allow_dash=True, path_type=Path))
+@click.argument("file", type=PathArg(allow_dash=True))
 @click.option("--all-lines", is_flag=True, help="Parse every line (slower; no prefilter).")
 def analyze(file: Path, all_lines: bool) -> None:
     """Apply the rules to saved logs, pasted `kubectl describe`/`get events` output, or stdin."""
@@ -399,7 +412,7 @@ def rules_show(rule_id: str) -> None:
 
 
 @rules.command("test")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=PathArg())
 def rules_test(file: Path) -> None:
     """Load a rules YAML file and run its rules' samples and counter-samples."""
     from kubectl_triage.commands.rules import rules_test_report
@@ -419,10 +432,8 @@ def demo() -> None:
 
 
 def _opts_override_demo() -> None:
-    from dataclasses import replace
-
     root = click.get_current_context().find_root()
-    root.obj = replace(root.obj, demo=True, bundle=None)
+    root.obj = root.obj._replace(demo=True, bundle=None)
 
 
 @cli.command(
@@ -668,12 +679,12 @@ Examples:
   kubectl triage bundle -n taskflow ./incident --since 2h
   kubectl triage --bundle ./incident checklist          # the same answers, offline"""
 )
-@click.argument("out", required=False, type=click.Path(path_type=Path))
+@click.argument("out", required=False, type=PathArg())
 @click.option(
     "-o",
     "--output",
     "output",
-    type=click.Path(path_type=Path),
+    type=PathArg(),
     help="Directory, or FILE.tar.gz, to write (same as OUT).",
 )
 @click.option("--since", help="Only log lines newer than this: 30s, 5m, 1h.")

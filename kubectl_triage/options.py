@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-from kubectl_triage.kube.config import ConnectOptions
+if TYPE_CHECKING:  # both cost import time that --help must not pay
+    from pathlib import Path
+
+    from kubectl_triage.kube.config import ConnectOptions
 
 # Global flags that take a value, and those that do not (long and short spellings).
 VALUE_FLAGS = {
@@ -102,14 +103,16 @@ def _subcommand(argv: list[str]) -> str | None:
     return None
 
 
-@dataclass
 class Environment:
-    """Streams and settings of one run; tests pass their own."""
+    """Streams and settings of one run; tests pass their own. (A plain class: dataclasses
+    costs --help ~5 ms of imports.)"""
 
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    stdin: TextIO = field(default_factory=lambda: sys.stdin)
-    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    def __init__(self, *, stdout: TextIO | None = None, stderr: TextIO | None = None,
+                 stdin: TextIO | None = None, env: dict[str, str] | None = None) -> None:
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.stdin = stdin or sys.stdin
+        self.env = dict(os.environ) if env is None else env
 
     def stdout_is_tty(self) -> bool:
         return _isatty(self.stdout)
@@ -131,8 +134,7 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class GlobalOptions:
+class GlobalOptions(NamedTuple):
     namespace: str | None
     all_namespaces: bool
     output: str
