@@ -329,7 +329,7 @@ def group_lines(raw_lines: Iterable[str], *, ref: LogRef | None = None,
         yield _make_record(current, ref)
 
 
-def _trie_pattern(words: Iterable[bytes]) -> bytes:
+def trie_pattern(words: Iterable[bytes]) -> bytes:
     """One regex for many literals, as a trie: much faster in `re` than a flat alternation."""
     trie: dict = {}
     for word in words:
@@ -366,8 +366,8 @@ class Prefilter:
         # full match only where the first byte fits, so rare first bytes make the pass
         # ~1.7x faster (measured on access logs), and a tail still finds every line.
         self.literals = _minimal({_rare_tail(w) for w in loud} | self.quiet_words)
-        self._regex = re.compile(_trie_pattern(self.literals)) if self.literals else None
-        self._loud = re.compile(_trie_pattern(loud)) if loud else None
+        self._regex = re.compile(trie_pattern(self.literals)) if self.literals else None
+        self._loud = re.compile(trie_pattern(loud)) if loud else None
 
     def literals_text(self) -> list[str]:
         """The words it looks for (as given, before the scan's own rewriting)."""
