@@ -218,7 +218,10 @@ def collect_logs(
     options: LogOptions,
     prefilter: Prefilter | None,
     progress: Callable[[int, int], None] | None = None,
+    sink: Callable[[list[Record]], None] | None = None,
 ) -> LogResult:
+    """Logs fetched and parsed concurrently. With `sink`, each log's records go to it as
+    soon as that log is read (so judging overlaps fetching) and are not kept."""
     records: list[Record] = []
     gaps: list[Gap] = []
     read = 0
@@ -232,7 +235,10 @@ def collect_logs(
                 gaps.append(gap)
             elif got is not None:
                 read += 1
-                records.extend(got)
+                if sink is None:
+                    records.extend(got)
+                else:
+                    sink(got)
             if progress:
                 progress(done, len(futures))
     records.sort(key=lambda r: (r.time is None, r.time or 0, r.ref.pod if r.ref else "", r.line))

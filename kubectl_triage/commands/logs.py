@@ -28,15 +28,17 @@ def logs_report(run: Run, *, target: str | None, selector: str, options: LogOpti
     ws = load_workloads(run.source, run.namespace, selector=selector)
     pods = resolve_target(ws, target) if target else ws.pods
     refs = log_refs(pods, options)
-    result = collect_logs(
-        run.source, refs, options=options, prefilter=run.ruleset.prefilter, progress=run.progress
-    )
     tally = Tally(run.ruleset)
-    tables = ()
-    if options.all_lines or options.grep:
-        tables = (_records_table(tally, result.records),)
-    else:
-        tally.add_all(result.records)
+    listing = options.all_lines or options.grep  # a table of records, in time order
+    result = collect_logs(
+        run.source,
+        refs,
+        options=options,
+        prefilter=run.ruleset.prefilter,
+        progress=run.progress,
+        sink=None if listing else tally.add_all,
+    )
+    tables = (_records_table(tally, result.records),) if listing else ()
     tally.add_all(status_records(pods))
     names = {p.name for p in pods}
     recorded = [g for g in run.source.recorded_gaps() if not g.pod or g.pod in names]

@@ -20,16 +20,16 @@ from kubectl_triage.rules.facts import event_records, status_records
 def summary_report(run: Run, *, max_requests: int) -> Report:
     ws = load_workloads(run.source, run.namespace)
     refs = log_refs(ws.pods, LogOptions())
+    tally = Tally(run.ruleset)
     logs = collect_logs(
         run.source,
         refs,
         options=LogOptions(max_requests=max_requests),
         prefilter=run.ruleset.prefilter,
         progress=run.progress,
+        sink=tally.add_all,
     )
     events, event_gaps = collect_events(run.source, run.namespace)
-    tally = Tally(run.ruleset)
-    tally.add_all(logs.records)
     tally.add_all(event_records(events))
     tally.add_all(status_records(ws.pods))
     workloads = sorted({p.workload_name for p in ws.pods})
