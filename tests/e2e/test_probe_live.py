@@ -79,6 +79,23 @@ def test_http_get_of_the_sidecar_port(cluster):
     assert json.loads(report["probe"]["body"])["id"] == "web"
 
 
+FORWARD_GRANT = """
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: exec-only-forward, namespace: shop}
+rules:
+- {apiGroups: [""], resources: [pods/portforward], verbs: [get, create]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: exec-only-forward, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: exec-only-forward}
+subjects:
+- {kind: ServiceAccount, name: exec-only, namespace: shop}
+"""
+
+
 def _as_service_account(cluster, tmp_path, manifest: str, name: str):
     """A kubeconfig whose user is a service account with exactly the manifest's role: real
     credentials, since the client cannot impersonate over exec/port-forward websockets."""
@@ -162,3 +179,15 @@ def test_env_live_reads_the_running_process_beside_the_spec(cluster):
     assert ("LOG_LEVEL", "process (differs from spec)") not in rows  # same value: not repeated
     assert rows[("API_KEY", "reference")] == "<secret web/api-key>"
     assert any(origin == "process" for _, origin in rows)  # what only the process has
+
+
+def test_a_distroless_container_is_reached_by_port_forward(cluster, tmp_path):
+    """The web pods' daprd has PATH=/distroless in the test bundle: kwok runs exec commands
+    with the container's env, so curl, python3 and python are not found, as in daprd's real
+    distroless image. With exec allowed, the probe still gets the sidecar's answer."""
+    config = _as_service_account(cluster, tmp_path, EXEC_NOT_PROXY + FORWARD_GRANT, "exec-only")
+    report = _json(triage(cluster, "probe", "http", "web", "/v1.0/metadata", "--port", "3500",
+                          "-c", "daprd", "-n", NS, "-o", "json", kubeconfig=config))
+    assert report["probe"]["via"] == "port-forward" and report["probe"]["status"] == 200
+    tried = [a.split(":")[0] for a in report["probe"]["attempts"]]
+    assert tried == ["pod proxy", "exec curl", "exec python3", "exec python"]
