@@ -29,6 +29,7 @@ class PathArg(click.Path):
 
         return Path(super().convert(value, param, ctx))
 
+
 OUTPUTS = ("table", "wide", "json", "yaml", "markdown")
 # stern's default for non-following runs is 5; logs of a 100-pod namespace want more, and
 # the client's connection pool is sized to match.
@@ -105,6 +106,10 @@ def _global(f: Callable) -> Callable:
     for option in reversed(options):
         f = option(f)
     return f
+
+
+def _example(*lines: str) -> str:
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 EPILOG = """\b
@@ -394,7 +399,7 @@ def rules() -> None:
     """The rules table: list it, show one rule, or test a rules file of your own."""
 
 
-@rules.command("list")
+@rules.command("list", epilog=_example("kubectl triage rules list -o wide"))
 def rules_list() -> None:
     """Every rule: id, severity, where it looks, title."""
     from kubectl_triage.commands.rules import rules_list_report
@@ -402,7 +407,7 @@ def rules_list() -> None:
     _emit(rules_list_report(_ruleset()))
 
 
-@rules.command("show")
+@rules.command("show", epilog=_example("kubectl triage rules show wrong-endpoint"))
 @click.argument("rule_id")
 def rules_show(rule_id: str) -> None:
     """One rule with its cause, fix, next commands, patterns and samples."""
@@ -411,7 +416,9 @@ def rules_show(rule_id: str) -> None:
     _emit(rules_show_report(_ruleset(), rule_id))
 
 
-@rules.command("test")
+@rules.command(
+    "test", epilog=_example("kubectl triage rules test ~/.config/kubectl-triage/rules.yaml")
+)
 @click.argument("file", type=PathArg())
 def rules_test(file: Path) -> None:
     """Load a rules YAML file and run its rules' samples and counter-samples."""
@@ -423,7 +430,7 @@ def rules_test(file: Path) -> None:
         raise SystemExit(ExitCode.FAILED)
 
 
-@cli.command()
+@cli.command(epilog=_example("kubectl triage demo -o markdown"))
 def demo() -> None:
     """Triage the shipped taskflow incident (no cluster needed): logs, events and status of
     every workload, judged by the rules. Same as `--demo summary`."""
@@ -468,7 +475,11 @@ def exec_probe() -> None:
 _APP_HELP = "APP is a deployment name, KIND/NAME, or a Dapr app-id."
 
 
-@exec_probe.command("openapi", help=f"The service's OpenAPI paths and methods. {_APP_HELP}")
+@exec_probe.command(
+    "openapi",
+    epilog=_example("kubectl triage probe openapi notification-service --grep notify -n taskflow"),
+    help=f"The service's OpenAPI paths and methods. {_APP_HELP}",
+)
 @click.argument("app")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: the app's).")
 @click.option("--path", help="Where the document is (default: /openapi.json, /swagger.json, …).")
@@ -483,7 +494,11 @@ def probe_openapi(
     _emit(openapi_report(_run(), app, port=port, path=path, grep=grep, container=container))
 
 
-@exec_probe.command("env", help=f"The container's environment, secrets redacted. {_APP_HELP}")
+@exec_probe.command(
+    "env",
+    epilog=_example("kubectl triage probe env taskflow-api --live -n taskflow"),
+    help=f"The container's environment, secrets redacted. {_APP_HELP}",
+)
 @click.argument("app")
 @click.option("--show-secrets", is_flag=True, help="Do not redact secret-looking values.")
 @click.option("--live", is_flag=True, help="Also the running process's env (exec `env`).")
@@ -494,7 +509,11 @@ def probe_env(app: str, show_secrets: bool, live: bool, container: str) -> None:
     _emit(env_report(_run(), app, show_secrets=show_secrets, container=container, live=live))
 
 
-@exec_probe.command("http", help=f"Any GET inside the pod: status and body. {_APP_HELP}")
+@exec_probe.command(
+    "http",
+    epilog=_example("kubectl triage probe http notification-service /dapr/subscribe -n taskflow"),
+    help=f"Any GET inside the pod: status and body. {_APP_HELP}",
+)
 @click.argument("app")
 @click.argument("path")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: the app's).")
@@ -518,7 +537,11 @@ def dapr() -> None:
     daprd logs by topic, components and which sidecars loaded them."""
 
 
-@dapr.command("status", help=f"Injection, sidecar state, loaded components. {_APP_HELP}")
+@dapr.command(
+    "status",
+    epilog=_example("kubectl triage dapr status taskflow-api -n taskflow"),
+    help=f"Injection, sidecar state, loaded components. {_APP_HELP}",
+)
 @click.argument("app")
 def dapr_status(app: str) -> None:
     from kubectl_triage.commands.dapr import status_report
@@ -528,6 +551,7 @@ def dapr_status(app: str) -> None:
 
 @dapr.command(
     "subs",
+    epilog=_example("kubectl triage dapr subs notification-service -n taskflow"),
     help="Subscriptions as the app declares them (/dapr/subscribe), as the "
     f"sidecar loaded them, and as Subscription resources, with mismatches. {_APP_HELP}",
 )
@@ -539,7 +563,11 @@ def dapr_subs(app: str, port: int | None) -> None:
     _emit(subs_report(_run(), app, port=port))
 
 
-@dapr.command("logs", help=f"daprd logs by topic, with the rules applied. {_APP_HELP}")
+@dapr.command(
+    "logs",
+    epilog=_example("kubectl triage dapr logs notification-service -n taskflow"),
+    help=f"daprd logs by topic, with the rules applied. {_APP_HELP}",
+)
 @click.argument("app")
 def dapr_logs(app: str) -> None:
     from kubectl_triage.commands.dapr import logs_report
@@ -587,7 +615,7 @@ def dapr_publish(app: str, pubsub: str, topic: str, data: str, yes: bool) -> Non
     _emit(publish_report(run, found, pubsub=pubsub, topic=topic, data=data.encode()))
 
 
-@dapr.command("components")
+@dapr.command("components", epilog=_example("kubectl triage dapr components -n taskflow"))
 def dapr_components() -> None:
     """Component resources: type, version, scopes, and which app's sidecar loaded each."""
     from kubectl_triage.commands.dapr import components_report
@@ -721,7 +749,7 @@ def bundle(out: Path | None, output: Path | None, since: str | None, tail: int |
         env.stderr.write(f"warning: not collected: {gap.kind} {where}: {gap.reason}\n")
 
 
-@cli.command()
+@cli.command(epilog=_example("kubectl triage version"))
 def version() -> None:
     """Print the plugin's version."""
     _env().stdout.write(f"kubectl-triage {__version__}\n")

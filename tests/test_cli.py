@@ -150,3 +150,24 @@ def test_installed_script_runs_and_keeps_stdout_for_data():
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["findings"][0]["rule"] == "schema-mismatch"
     assert proc.stderr == b""
+
+
+def _leaf_commands(group, path=()):
+    import click
+
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from _leaf_commands(command, (*path, name))
+        else:
+            yield (*path, name)
+
+
+def test_every_command_help_has_examples():
+    from click.testing import CliRunner
+
+    from kubectl_triage.cli import cli
+
+    runner = CliRunner()
+    helps = {" ".join(p): runner.invoke(cli, [*p, "--help"]).output for p in _leaf_commands(cli)}
+    assert len(helps) > 20 and all(text.startswith("Usage:") for text in helps.values())
+    assert [name for name, text in helps.items() if "Examples:" not in text] == []
