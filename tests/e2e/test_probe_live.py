@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.e2e.test_live import triage
+from tests.e2e.test_live import _json, triage
 
 pytestmark = pytest.mark.e2e
 NS = "shop"
@@ -36,15 +36,8 @@ metadata: {name: exec-only, namespace: shop}
 
 
 @pytest.fixture(scope="module")
-def cluster(e2e_cluster, tiny_scenario):
-    if not e2e_cluster.has_pod_network:
-        pytest.skip("pod network namespaces need root and iproute2")
-    return e2e_cluster
-
-
-def _json(proc):
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+def cluster(netns_tiny):
+    return netns_tiny
 
 
 def test_openapi_through_the_pod_proxy(cluster):
