@@ -109,7 +109,7 @@ def test_zipapp_is_pure_python_without_the_async_client_or_google_auth(unpacked)
     compiled = [n for n in names if re.search(r"\.(so|pyd|dylib|dll)$|\.so\.", n)]
     assert compiled == []
     assert not [n for n in names if n.startswith(("kubernetes/aio/", "google/", "aiohttp/"))]
-    for needed in ("__main__.py", "_kubectl_triage_boot.py", "kubectl_triage/cli.py",
+    for needed in ("__main__.py", "_kubectl_triage_boot.py", "kubectl_triage/cli/__init__.py",
                    "kubectl_triage/completion.py", "kubernetes/client/api_client.py",
                    "yaml/__init__.py", "kubectl_triage/demo/taskflow/triage-bundle.json"):
         assert needed in names
@@ -176,7 +176,7 @@ def test_zipapp_unpacks_once_into_the_users_cache(unpacked, tmp_path):
     builds = list((tmp_path / ".cache" / "kubectl-triage").glob("zipapp-*"))
     assert len(builds) == 1 and (builds[0] / ".complete").is_file()
     # the build's bytecode went where the import system looks for it
-    assert list((builds[0] / "kubectl_triage" / "__pycache__").glob("cli.*.pyc"))
+    assert list((builds[0] / "kubectl_triage" / "cli" / "__pycache__").glob("__init__.*.pyc"))
     stamp = (builds[0] / ".complete").stat().st_mtime_ns
     assert isolated(app, "version", home=tmp_path).returncode == 0
     assert (builds[0] / ".complete").stat().st_mtime_ns == stamp

@@ -1,4 +1,5 @@
 """The core of each command: a Source and typed options in, a Report out.
 
-A function here builds no CLI and prints nothing; cli.py calls it and renders the report.
+A function here builds no CLI and prints nothing; the cli package calls it and renders the
+report.
 """

@@ -1,0 +1,311 @@
+"""The command line: kubectl-style flags -> options -> one call into the core -> render -> exit.
+
+Holds no logic a test would want to call directly. Imports neither the kubernetes client
+nor the rules table at start-up: `--help` stays as fast as a bare click program.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from kubectl_triage import __version__
+from kubectl_triage.errors import ExitCode, TriageError
+from kubectl_triage.options import Environment, GlobalOptions, hoist_global_flags
+
+if TYPE_CHECKING:  # re costs --help import time; it loads when a command needs it
+    import re
+
+
+class PathArg(click.Path):
+    """click.Path giving a pathlib.Path, importing pathlib only when a value is converted."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from pathlib import Path
+
+        return Path(super().convert(value, param, ctx))
+
+
+OUTPUTS = ("table", "wide", "json", "yaml", "markdown")
+# stern's default for non-following runs is 5; logs of a 100-pod namespace want more, and
+# the client's connection pool is sized to match.
+DEFAULT_MAX_REQUESTS = 20
+
+
+class TriageGroup(click.Group):
+    aliases = {"probe": "exec-probe"}
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, self.aliases.get(name, name))
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_flags(args))
+
+
+def _global(f: Callable) -> Callable:
+    options = [
+        click.option("-n", "--namespace", help="Namespace (default: the context's, else default)."),
+        click.option("-A", "--all-namespaces", is_flag=True, help="All namespaces."),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Choice(OUTPUTS),
+            default="table",
+            show_default=True,
+            help="Output format.",
+        ),
+        click.option("--kubeconfig", help="Path to the kubeconfig file."),
+        click.option("--context", help="Kubeconfig context to use."),
+        click.option("--cluster", help="Kubeconfig cluster to use."),
+        click.option("--user", help="Kubeconfig user to use."),
+        click.option("-s", "--server", help="The API server's address."),
+        click.option("--token", help="Bearer token."),
+        click.option("--certificate-authority", help="CA certificate file."),
+        click.option("--insecure-skip-tls-verify", is_flag=True, help="Do not verify TLS."),
+        click.option("--tls-server-name", help="Server name for TLS verification."),
+        click.option("--as", "as_user", help="Impersonate this user."),
+        click.option("--as-group", multiple=True, help="Impersonate this group (repeatable)."),
+        click.option("--as-uid", help="Impersonate this UID."),
+        click.option(
+            "--request-timeout",
+            default="0",
+            show_default=True,
+            help="Per-request timeout: 30s, 1m, or seconds; 0 = the defaults.",
+        ),
+        click.option(
+            "--bundle",
+            type=PathArg(),
+            help="Read a bundle directory (or a `kubectl cluster-info dump`) instead of a cluster.",
+        ),
+        click.option("--demo", is_flag=True, help="Read the shipped taskflow demo incident."),
+        click.option(
+            "--rules",
+            type=PathArg(),
+            help="Extra rules YAML (default: ~/.config/kubectl-triage/rules.yaml).",
+        ),
+        click.option(
+            "--max-requests",
+            type=click.IntRange(1, 200),
+            default=DEFAULT_MAX_REQUESTS,
+            show_default=True,
+            help="Concurrent log requests.",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(["warning", "error"]),
+            help="Exit 3 when a finding is at or above this severity.",
+        ),
+        click.option("--no-color", is_flag=True, help="No colour (also NO_COLOR)."),
+        click.option("--no-headers", is_flag=True, help="No table headers."),
+        click.option("--debug", is_flag=True, help="Show tracebacks."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _example(*lines: str) -> str:
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+EPILOG = """\b
+Examples:
+  kubectl triage --demo logs taskflow-api      # the shipped incident, no cluster needed
+  kubectl triage logs api -n taskflow          # errors of every pod and sidecar of deploy/api
+  kubectl triage events -n taskflow            # events in the order they happened
+  kubectl logs deploy/api | kubectl triage analyze -
+
+Global flags (kubectl's, parsed by the plugin) work before or after the subcommand."""
+
+
+@click.group(
+    cls=TriageGroup,
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@_global
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _, value: _print_version(ctx, value),
+    help="Print the version and exit.",
+)
+@click.pass_context
+def cli(ctx: click.Context, **flags: Any) -> None:
+    """Find out why a microservice on Kubernetes fails: logs, events and pod status judged
+    by a table of known failure patterns, each with its cause, fix and next command."""
+    env = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
+    ctx.meta[_ENV_KEY] = env
+    ctx.obj = _options(flags, env)
+
+
+def _print_version(ctx: click.Context, value: bool) -> None:
+    if value:
+        env = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
+        env.stdout.write(f"kubectl-triage {__version__}\n")
+        ctx.exit()
+
+
+def _options(flags: dict[str, Any], env: Environment) -> GlobalOptions:
+    from kubectl_triage.commands.timefmt import parse_duration
+    from kubectl_triage.kube.config import ConnectOptions
+
+    try:
+        timeout = parse_duration(flags["request_timeout"]).total_seconds() or None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--request-timeout") from None
+    connect = ConnectOptions(
+        kubeconfig=flags["kubeconfig"],
+        context=flags["context"],
+        cluster=flags["cluster"],
+        user=flags["user"],
+        server=flags["server"],
+        token=flags["token"],
+        certificate_authority=flags["certificate_authority"],
+        insecure_skip_tls_verify=flags["insecure_skip_tls_verify"],
+        tls_server_name=flags["tls_server_name"],
+        as_user=flags["as_user"],
+        as_groups=tuple(flags["as_group"]),
+        as_uid=flags["as_uid"],
+        request_timeout=timeout,
+        env=env.env,
+    )
+    return GlobalOptions(
+        namespace=flags["namespace"],
+        all_namespaces=flags["all_namespaces"],
+        output=flags["output"],
+        no_color=flags["no_color"],
+        no_headers=flags["no_headers"],
+        bundle=flags["bundle"],
+        demo=flags["demo"],
+        debug=flags["debug"],
+        rules=flags["rules"],
+        max_requests=flags["max_requests"],
+        fail_on=flags["fail_on"],
+        connect=connect,
+    )
+
+
+# ---- plumbing shared by the commands ---------------------------------------------------
+
+
+_ENV_KEY = "kubectl_triage.environment"
+
+
+def _env() -> Environment:
+    return click.get_current_context().meta.get(_ENV_KEY) or Environment()
+
+
+def _opts() -> GlobalOptions:
+    return click.get_current_context().find_root().obj
+
+
+def _ruleset():
+    from kubectl_triage.rules.engine import RuleSet
+    from kubectl_triage.rules.load import load_rules
+
+    return RuleSet(load_rules(_opts().rules))
+
+
+def _source():
+    opts = _opts()
+    if opts.demo or opts.bundle:
+        from kubectl_triage.bundle import BundleSource, demo_path, open_bundle
+
+        return BundleSource(demo_path()) if opts.demo else open_bundle(opts.bundle)
+    from kubectl_triage.kube.source import LiveSource
+
+    return LiveSource(opts.connect, max_requests=opts.max_requests)
+
+
+def _run():
+    from kubectl_triage.commands.common import Run
+
+    opts = _opts()
+    source = _source()
+    namespace = None if opts.all_namespaces else opts.namespace or source.default_namespace()
+    return Run(source=source, namespace=namespace, ruleset=_ruleset(), progress=_progress())
+
+
+def _progress() -> Callable[[int, int], None] | None:
+    env = _env()
+    if not env.stderr_is_tty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        env.stderr.write(f"\rreading logs {done}/{total}{end}")
+        env.stderr.flush()
+
+    return show
+
+
+def _emit(report: Any) -> None:
+    from kubectl_triage.evidence import Severity
+    from kubectl_triage.render import RENDERERS, RenderOptions
+
+    opts, env = _opts(), _env()
+    options = RenderOptions(
+        color=env.colour_wanted(no_color=opts.no_color), no_headers=opts.no_headers
+    )
+    env.stdout.write(RENDERERS[opts.output](report, options))
+    env.stdout.flush()
+    if opts.fail_on and any(f.severity >= Severity.parse(opts.fail_on) for f in report.findings):
+        raise SystemExit(ExitCode.FINDINGS)
+
+
+def _regex(value: str | None, name: str) -> re.Pattern[str] | None:
+    import re
+
+    if value is None:
+        return None
+    try:
+        return re.compile(value, re.IGNORECASE)
+    except re.error as exc:
+        raise click.BadParameter(f"not a valid regex: {exc}", param_hint=name) from None
+
+
+@cli.command(epilog=_example("kubectl triage version"))
+def version() -> None:
+    """Print the plugin's version."""
+    _env().stdout.write(f"kubectl-triage {__version__}\n")
+
+
+# ---- entry point ------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None, env: Environment | None = None) -> None:
+    env = env or Environment()
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="kubectl triage", standalone_mode=False, obj=env)
+    except click.exceptions.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except click.exceptions.Abort:
+        env.stderr.write("Aborted.\n")
+        raise SystemExit(ExitCode.FAILED) from None
+    except click.ClickException as exc:
+        env.stderr.write(f"error: {exc.format_message()}\n")
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            env.stderr.write(f"See '{exc.ctx.command_path} --help'.\n")
+        raise SystemExit(ExitCode.USAGE) from None
+    except TriageError as exc:
+        if debug:
+            raise
+        env.stderr.write(f"error: {exc.message}\n")
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except BrokenPipeError:
+        sys.stderr = None  # type: ignore[assignment]  # the reader went away: say nothing
+        raise SystemExit(ExitCode.OK) from None
+
+
+# The commands register themselves on `cli` when their modules load (after `cli` exists).
+from kubectl_triage.cli import evidence, inside, method  # noqa: E402,F401

@@ -1,0 +1,208 @@
+"""Commands that collect and judge evidence: logs, events, status, analyze, rules, summary,
+demo. Each is flags -> options -> one call into the core -> render."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from kubectl_triage.cli import (
+    PathArg,
+    _emit,
+    _env,
+    _example,
+    _opts,
+    _regex,
+    _ruleset,
+    _run,
+    cli,
+)
+from kubectl_triage.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# ---- commands ---------------------------------------------------------------------------
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  kubectl triage logs taskflow-api -n taskflow     # deployment: pods of its current ReplicaSet
+  kubectl triage logs pod/web-1 -c app --previous  # the crashed instance of one container
+  kubectl triage logs -l app=web --since 15m
+  kubectl triage logs sts/db --grep 'deadlock|timeout'
+  kubectl triage --demo logs taskflow-api"""
+)
+@click.argument("target", required=False)
+@click.option("-l", "--selector", default="", help="Label selector instead of a TARGET.")
+@click.option("-c", "--container", multiple=True, help="Only this container (repeatable).")
+@click.option("--tail", type=int, help="Lines per log from the end (default 500; -1: all).")
+@click.option("--since", help="Only lines newer than this: 30s, 5m, 1h.")
+@click.option("--previous", is_flag=True, help="Only the previous (crashed) instances.")
+@click.option("--all-lines", is_flag=True, help="Every record, not only the failing ones.")
+@click.option("--grep", help="Only records matching this regex (case-insensitive).")
+def logs(
+    target: str | None,
+    selector: str,
+    container: tuple[str, ...],
+    tail: int | None,
+    since: str | None,
+    previous: bool,
+    all_lines: bool,
+    grep: str | None,
+) -> None:
+    """Error and warning records of every pod and sidecar of a workload, grouped and counted.
+
+    TARGET is a deployment name, deploy/NAME, sts/NAME, ds/NAME or pod/NAME."""
+    from kubectl_triage.collect.gather import LogOptions
+    from kubectl_triage.commands.logs import logs_report
+    from kubectl_triage.commands.timefmt import parse_duration
+    from kubectl_triage.source import LogWindow
+
+    if not target and not selector:
+        raise click.UsageError("give a TARGET (deployment, pod/NAME, sts/NAME) or -l SELECTOR")
+    try:
+        window = LogWindow(tail=tail, since=parse_duration(since) if since else None)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    options = LogOptions(
+        window=window,
+        containers=container,
+        previous=previous,
+        all_lines=all_lines,
+        grep=_regex(grep, "--grep"),
+        max_requests=_opts().max_requests,
+    )
+    _emit(logs_report(_run(), target=target, selector=selector, options=options))
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  kubectl triage events -n taskflow              # warnings first, oldest to newest
+  kubectl triage events taskflow-api             # events of a deployment, its ReplicaSets and pods
+  kubectl triage events -A -o json"""
+)
+@click.argument("target", required=False)
+def events(target: str | None) -> None:
+    """Events in the order they happened, warnings first, grouped by object and reason and
+    rolled up to their workload; each warning named by the rules."""
+    from kubectl_triage.commands.events import events_report
+
+    _emit(events_report(_run(), target=target))
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  kubectl triage status -n taskflow
+  kubectl triage status taskflow-api -o wide"""
+)
+@click.argument("target", required=False)
+@click.option("-l", "--selector", default="", help="Label selector.")
+def status(target: str | None, selector: str) -> None:
+    """Pod and sidecar health per workload: ready, restarts, last termination, age, image."""
+    from kubectl_triage.commands.status import status_report
+
+    _emit(status_report(_run(), target=target, selector=selector))
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  kubectl logs deploy/api | kubectl triage analyze -
+  kubectl triage analyze app.log
+  kubectl get events -n shop | kubectl triage analyze -"""
+)
+@click.argument("file", type=PathArg(allow_dash=True))
+@click.option("--all-lines", is_flag=True, help="Parse every line (slower; no prefilter).")
+def analyze(file: Path, all_lines: bool) -> None:
+    """Apply the rules to saved logs, pasted `kubectl describe`/`get events` output, or stdin."""
+    from kubectl_triage.commands.logs import analyze_report
+
+    if str(file) == "-":
+        _emit(analyze_report(_ruleset(), _stdin_chunks(), name="stdin", all_lines=all_lines))
+        return
+    if not file.is_file():
+        raise UsageError(f"{file}: no such file")
+    _emit(analyze_report(_ruleset(), name=str(file), path=file, all_lines=all_lines))
+
+
+def _stdin_chunks():
+    stream = _env().stdin
+    raw = getattr(stream, "buffer", None)
+    while True:
+        chunk = raw.read(1 << 20) if raw else stream.read(1 << 20).encode()
+        if not chunk:
+            return
+        yield chunk
+
+
+@cli.group(
+    epilog="""\b
+Examples:
+  kubectl triage rules list
+  kubectl triage rules show crash-loop
+  kubectl triage rules test ~/.config/kubectl-triage/rules.yaml"""
+)
+def rules() -> None:
+    """The rules table: list it, show one rule, or test a rules file of your own."""
+
+
+@rules.command("list", epilog=_example("kubectl triage rules list -o wide"))
+def rules_list() -> None:
+    """Every rule: id, severity, where it looks, title."""
+    from kubectl_triage.commands.rules import rules_list_report
+
+    _emit(rules_list_report(_ruleset()))
+
+
+@rules.command("show", epilog=_example("kubectl triage rules show wrong-endpoint"))
+@click.argument("rule_id")
+def rules_show(rule_id: str) -> None:
+    """One rule with its cause, fix, next commands, patterns and samples."""
+    from kubectl_triage.commands.rules import rules_show_report
+
+    _emit(rules_show_report(_ruleset(), rule_id))
+
+
+@rules.command(
+    "test", epilog=_example("kubectl triage rules test ~/.config/kubectl-triage/rules.yaml")
+)
+@click.argument("file", type=PathArg())
+def rules_test(file: Path) -> None:
+    """Load a rules YAML file and run its rules' samples and counter-samples."""
+    from kubectl_triage.commands.rules import rules_test_report
+
+    report = rules_test_report(file)
+    _emit(report)
+    if any(c.verdict.value == "fail" for c in report.checks):
+        raise SystemExit(ExitCode.FAILED)
+
+
+@cli.command(epilog=_example("kubectl triage demo -o markdown"))
+def demo() -> None:
+    """Triage the shipped taskflow incident (no cluster needed): logs, events and status of
+    every workload, judged by the rules. Same as `--demo summary`."""
+    _opts_override_demo()
+    summary.callback()  # type: ignore[misc]
+
+
+def _opts_override_demo() -> None:
+    root = click.get_current_context().find_root()
+    root.obj = root.obj._replace(demo=True, bundle=None)
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  kubectl triage summary -n taskflow
+  kubectl triage --demo summary -o markdown"""
+)
+def summary() -> None:
+    """Every finding of a namespace in one report: logs of all pods, events, pod status."""
+    from kubectl_triage.commands.summary import summary_report
+
+    _emit(summary_report(_run(), max_requests=_opts().max_requests))
