@@ -3,7 +3,7 @@
 The prefilter's regex pass is CPU-bound and `re` holds the GIL, so a large file is cut into
 segments at record boundaries (never inside a stack trace) and each segment is scanned by
 its own process; only the records around hits come back. Small files and stdin stay in one
-process. Imports the standard library, `evidence` and `records`.
+process. Imports the standard library, `evidence`, `records` and `scan`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from kubectl_triage.evidence import LogRef, Record
-from kubectl_triage.records import (
-    Prefilter,
-    _maybe_continuation,
-    clean_line,
-    iter_records,
-    split_server_time,
-)
+from kubectl_triage.records import _maybe_continuation, clean_line, split_server_time
+from kubectl_triage.scan import Prefilter, iter_records
 
 # Below this a second process costs more (fork, a regex compile) than it saves.
 MIN_SEGMENT = 16 * 1024 * 1024

@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 import pytest
 
 from kubectl_triage.evidence import Level
-from kubectl_triage.records import BLOCK, iter_records
 from kubectl_triage.rules.engine import RuleSet, analyze_chunks
 from kubectl_triage.rules.load import builtin_rules
+from kubectl_triage.scan import BLOCK, iter_records
 
 RULESET = RuleSet(builtin_rules())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from kubectl_triage.records import Prefilter
+from kubectl_triage.scan import Prefilter
 from kubectl_triage.split import plan, scan_file
 
 TRACE = [

@@ -17,7 +17,7 @@ from typing import Any
 from kubectl_triage.collect.objects import owner_index, to_event, to_pod
 from kubectl_triage.errors import BadRequest, Forbidden, NotFound, TriageError, UsageError
 from kubectl_triage.evidence import Event, Gap, LogRef, Pod, Record
-from kubectl_triage.records import Prefilter, iter_records
+from kubectl_triage.scan import Prefilter, iter_records
 from kubectl_triage.source import LogWindow, Source
 
 _KIND_ALIASES = {

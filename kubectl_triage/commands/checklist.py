@@ -20,10 +20,10 @@ from kubectl_triage.commands.status import pod_status
 from kubectl_triage.commands.trace import neighbours
 from kubectl_triage.errors import TriageError
 from kubectl_triage.evidence import Level, Pod, Record, Severity, Verdict
-from kubectl_triage.records import Prefilter
 from kubectl_triage.report import Check, Finding, Group, Report
 from kubectl_triage.rules.engine import LEVEL_LITERALS, Tally
 from kubectl_triage.rules.facts import event_records, status_records
+from kubectl_triage.scan import Prefilter
 
 _CALL = re.compile(r"/v1\.0/(?P<kind>invoke|publish)/(?P<a>[\w.-]+)/(?:method/)?(?P<b>[\w.-]+)")
 _PATH = re.compile(r"(/[\w./{}-]+)")

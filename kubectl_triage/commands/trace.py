@@ -9,9 +9,10 @@ from kubectl_triage.collect.gather import LogOptions, collect_logs, load_workloa
 from kubectl_triage.commands.common import Run
 from kubectl_triage.errors import UsageError
 from kubectl_triage.evidence import Level, Record, Severity
-from kubectl_triage.records import Prefilter, cause_line
+from kubectl_triage.records import cause_line
 from kubectl_triage.report import Report, Table
 from kubectl_triage.rules.engine import Tally
+from kubectl_triage.scan import Prefilter
 from kubectl_triage.source import LogWindow
 
 _COLUMNS = ("time", "service", "pod", "container", "level", "rule", "message", "mark")

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kubectl_triage.evidence import Level, LogRef, Record, Severity
-from kubectl_triage.records import Prefilter, cause_line, trie_pattern
+from kubectl_triage.records import cause_line
 from kubectl_triage.report import Finding, Group, Where, sort_findings
 from kubectl_triage.rules import detectors
 from kubectl_triage.rules.model import Rule, Specificity
+from kubectl_triage.scan import Prefilter, trie_pattern
 
 # Words that make a record worth parsing even when no rule names it: level words and the
 # starts of stack traces. Rules add their own literals.
@@ -291,7 +292,7 @@ def analyze_chunks(
     ref: LogRef | None = None,
 ) -> Tally:
     """Apply the rules to raw log bytes (a file, stdin, one container's log)."""
-    from kubectl_triage.records import iter_records
+    from kubectl_triage.scan import iter_records
 
     tally = tally or Tally(ruleset)
     prefilter = None if all_lines else ruleset.prefilter

@@ -16,7 +16,7 @@ Literals feed the prefilter that decides which lines of a 100 MB log get parsed 
 must be rare in normal traffic (no `404`, `error`, `pubsub`, `:3500`, `invoke/`), or the
 throughput target is lost. Every match of a row's patterns contains one of its literals (a
 row is skipped without one). The prefilter scans for each literal from its rarest byte on
-(records.Prefilter), so a literal is also chosen for what follows that byte: `t found` rather
+(scan.Prefilter), so a literal is also chosen for what follows that byte: `t found` rather
 than `not found`, `uler job` rather than `scheduler job` (from `he…`, every `health` and
 `header` would be walked), `fused` rather than `refused` (`re…`: request, response).
 tests/test_rules.py checks the literals, as scanned, against tests/data/normal.log.

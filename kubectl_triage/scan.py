@@ -1,0 +1,273 @@
+"""The fast path through a log: a literal prefilter over lower-cased bytes finds the few
+places worth a look, and only the records around them are grouped and parsed (records.py
+does the grouping and parsing). A 100 MB log of normal traffic costs one regex pass.
+
+Imports the standard library, `evidence` and `records`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from kubectl_triage.evidence import Level, LogRef, Record
+from kubectl_triage.records import (
+    _LEVELS,
+    _Grouper,
+    _Line,
+    _make_record,
+    _maybe_continuation,
+    _to_line,
+    clean_line,
+    group_lines,
+    parse_header,
+    split_server_time,
+)
+
+_MAX_BACKTRACK = 400  # lines walked back from a hit to find its record's start
+
+
+def trie_pattern(words: Iterable[bytes]) -> bytes:
+    """One regex for many literals, as a trie: much faster in `re` than a flat alternation."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for byte in word:
+            node = node.setdefault(byte, {})
+        node[None] = {}
+
+    def build(node: dict) -> bytes:
+        if None in node and len(node) == 1:
+            return b""
+        keys = sorted(k for k in node if k is not None)
+        alts = [re.escape(bytes([b])) + build(node[b]) for b in keys]
+        body = alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
+        return b"(?:" + body + b")?" if None in node else body
+
+    return build(trie)
+
+
+class Prefilter:
+    """Finds the places in lower-cased bytes where a record may matter.
+
+    Literals that contain another literal are dropped: the shorter one already finds them.
+    `quiet_words` (level words such as "err", "fail") also hit benign lines like
+    `"error_count": 0` or `0 failed`; a line hit only by them, whose own level is below
+    WARNING and that continues no trace, is skipped without being grouped or parsed.
+    """
+
+    def __init__(self, literals: Iterable[str], *, quiet_words: Iterable[str] = ()) -> None:
+        self.quiet_words = frozenset(w.lower().encode() for w in quiet_words)
+        self._words = {w.lower().encode() for w in literals if w} | self.quiet_words
+        loud = _minimal({w.lower().encode() for w in literals if w} - self.quiet_words)
+        # The scan looks for each loud literal's tail from its rarest byte on: `re` tries a
+        # full match only where the first byte fits, so rare first bytes make the pass
+        # ~1.7x faster (measured on access logs), and a tail still finds every line.
+        self.literals = _minimal({_rare_tail(w) for w in loud} | self.quiet_words)
+        self._regex = re.compile(trie_pattern(self.literals)) if self.literals else None
+        self._loud = re.compile(trie_pattern(loud)) if loud else None
+
+    def literals_text(self) -> list[str]:
+        """The words it looks for (as given, before the scan's own rewriting)."""
+        return sorted(w.decode("utf-8", "replace") for w in self._words)
+
+    def matches(self, lowered: bytes, start: int) -> Iterator[re.Match[bytes]]:
+        if self._regex is None:
+            return iter(())
+        return self._regex.finditer(lowered, start)
+
+    def is_quiet(self, match: re.Match[bytes], line: bytes, lowered_line: bytes) -> bool:
+        """True when this hit can be skipped: only level words, and a low-level line."""
+        if match.group() not in self.quiet_words and not any(
+                match.group().startswith(w) for w in self.quiet_words):
+            return False
+        if self._loud is not None and self._loud.search(lowered_line):
+            return False
+        if _LOW_LEVEL.match(line):  # the common case, decided on bytes
+            return True
+        text = clean_line(split_server_time(line.decode("utf-8", "replace"))[1])
+        if _maybe_continuation(text) or text.startswith(("Traceback", "panic:")):
+            return False
+        return Level.UNKNOWN < quick_level(text) < Level.WARNING
+
+
+# Bytes by how common they are in lower-cased logs, most common first (measured on access,
+# JSON and logrus lines); bytes not listed count as rare.
+_COMMON = b' 0e12t:ao"3i4s5n6r789-.l/dcpu=_hmgf,kyw'
+_TAIL_MIN = 6
+
+
+def _rare_tail(word: bytes) -> bytes:
+    if len(word) <= _TAIL_MIN:
+        return word
+    starts = range(len(word) - _TAIL_MIN + 1)
+    best = min(starts, key=lambda i: _rarity(word[i]))
+    return word[best:]
+
+
+def _rarity(byte: int) -> int:
+    """Lower is rarer."""
+    index = _COMMON.find(bytes([byte]))
+    return -1 if index < 0 else len(_COMMON) - index
+
+
+# A line that opens (after an optional server timestamp) with an INFO/DEBUG level marker.
+_LOW_LEVEL = re.compile(
+    rb"(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?[^ \t\n][^\n]{0,80}?(?:\b(?:INFO|DEBUG)\b"
+    rb'|"(?:level|severity)": ?"(?:info|debug)"|\blevel=(?:info|debug)\b)'
+)
+
+
+def _minimal(words: set[bytes]) -> tuple[bytes, ...]:
+    kept: list[bytes] = []
+    for word in sorted(words, key=len):
+        if not any(k in word for k in kept):
+            kept.append(word)
+    return tuple(kept)
+
+
+_JSON_LEVEL = re.compile(r'"(?:level|severity|lvl|levelname|log\.level)"\s*:\s*"(\w+)"')
+
+
+def quick_level(line: str) -> Level:
+    """A line's level without parsing JSON: for deciding whether to look closer."""
+    if line.lstrip().startswith("{"):
+        m = _JSON_LEVEL.search(line)
+        return _LEVELS.get(m.group(1).lower(), Level.UNKNOWN) if m else Level.UNKNOWN
+    return parse_header(line).level
+
+
+BLOCK = 1 << 20  # bytes read at a time: large enough for one regex pass to dominate
+_TAIL = 1 << 16  # bytes kept from one block to the next, for walking back into a trace
+_MAX_LINE = 1 << 23  # a "line" longer than this is cut
+
+
+def iter_records(chunks: Iterable[bytes], *, ref: LogRef | None = None,
+                 prefilter: Prefilter | None = None, first_line: int = 1) -> Iterator[Record]:
+    """Records of a byte stream; with a prefilter, only those around its hits."""
+    if prefilter is None:
+        yield from group_lines(_decoded_lines(chunks), ref=ref, first_number=first_line)
+        return
+    scanner = _Scanner(prefilter, ref)
+    scanner.base_line = first_line
+    buf = b""
+    for chunk in chunks:
+        buf += chunk
+        if len(buf) < BLOCK:
+            continue
+        buf = yield from scanner.scan(buf, final=False)
+    yield from scanner.scan(buf, final=True)
+
+
+def _decoded_lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    rest = b""
+    for chunk in chunks:
+        rest += chunk
+        *lines, rest = rest.split(b"\n")
+        for line in lines:
+            yield line.decode("utf-8", "replace")
+    if rest:
+        yield rest.decode("utf-8", "replace")
+
+
+class _Scanner:
+    def __init__(self, prefilter: Prefilter, ref: LogRef | None) -> None:
+        self.prefilter = prefilter
+        self.ref = ref
+        self.base_line = 1  # line number of buf[0]
+        self.scan_from = 0  # hits before this offset of buf were handled
+
+    def scan(self, buf: bytes, *, final: bool):  # generator returning the carried bytes
+        end = len(buf) if final else buf.rfind(b"\n") + 1
+        if end == 0:
+            if len(buf) < _MAX_LINE:
+                return buf
+            end = len(buf)
+        lowered = buf[:end].lower()
+        done = self.scan_from  # records end here or later
+        counter = _LineCounter(buf, self.base_line)
+        carry_from = None
+        quiet_until = 0  # the rest of a quiet line: its other level words are quiet too
+        for match in self.prefilter.matches(lowered, self.scan_from):
+            pos = match.start()
+            if pos < done or pos < quiet_until:
+                continue
+            line_start = buf.rfind(b"\n", 0, pos) + 1
+            line_end = buf.find(b"\n", pos, end)
+            line_end = end if line_end < 0 else line_end
+            if self.prefilter.is_quiet(match, buf[line_start:line_end],
+                                       lowered[line_start:line_end]):
+                # Not `done`: the lines below may continue this line's record, and a loud
+                # hit there must walk back over it to group the record as the full path does.
+                quiet_until = line_end
+                continue
+            start = self._walk_back(buf, line_start, floor=done)
+            closed = yield from self._forward(buf, start, pos, end=end, final=final,
+                                              counter=counter)
+            if closed is None:
+                carry_from = start
+                break
+            done = closed
+        keep = carry_from if carry_from is not None else max(done, end - _TAIL, 0)
+        if carry_from is None:
+            keep = buf.find(b"\n", keep - 1) + 1 if keep > 0 else 0
+        self.base_line = counter.number_at(keep)
+        self.scan_from = (end - keep) if carry_from is None else 0
+        return buf[keep:]
+
+    def _walk_back(self, buf: bytes, start: int, *, floor: int) -> int:
+        for _ in range(_MAX_BACKTRACK):
+            if start <= floor or start == 0:
+                return max(start, floor)
+            line = _to_line(0, _line_at(buf, start)).text
+            if not _maybe_continuation(line):
+                return start
+            start = buf.rfind(b"\n", 0, start - 1) + 1
+        return start
+
+    def _forward(self, buf: bytes, start: int, pos: int, *, end: int, final: bool,
+                 counter: _LineCounter):
+        """Group records from `start`; emit the one that holds `pos`. Returns where it ends,
+        or None when the block ends inside it (the caller carries it to the next block)."""
+        grouper = _Grouper()
+        current: list[_Line] = []
+        offset = start
+        while offset < end:
+            nl = buf.find(b"\n", offset, end)
+            stop = end if nl < 0 else nl + 1
+            raw = buf[offset:stop].decode("utf-8", "replace").rstrip("\r\n")
+            line = _to_line(counter.number_at(offset), raw)
+            if current and grouper.continues(line.text, size=len(current)):
+                current.append(line)
+            elif offset > pos and current:
+                yield _make_record(current, self.ref)
+                return offset
+            else:
+                current = [line] if line.text else []
+                grouper.starts(line.text)
+            offset = stop
+        if not final:
+            return None
+        if current:
+            yield _make_record(current, self.ref)
+        return end
+
+
+def _line_at(buf: bytes, start: int) -> str:
+    nl = buf.find(b"\n", start)
+    return buf[start:nl if nl >= 0 else len(buf)].decode("utf-8", "replace").rstrip("\r")
+
+
+class _LineCounter:
+    """Line numbers of offsets, counted incrementally (offsets mostly grow)."""
+
+    def __init__(self, buf: bytes, base: int) -> None:
+        self.buf, self.offset, self.number = buf, 0, base
+
+    def number_at(self, offset: int) -> int:
+        if offset >= self.offset:
+            self.number += self.buf.count(b"\n", self.offset, offset)
+        else:
+            self.number -= self.buf.count(b"\n", offset, self.offset)
+        self.offset = offset
+        return self.number
