@@ -122,7 +122,7 @@ def dapr_status(app: str) -> None:
 @click.argument("app")
 @click.option("--port", type=click.IntRange(1, 65535), help="App port (default: dapr.io/app-port).")
 def dapr_subs(app: str, port: int | None) -> None:
-    from kubectl_triage.commands.dapr import subs_report
+    from kubectl_triage.commands.dapr_subs import subs_report
 
     _emit(subs_report(_run(), app, port=port))
 

@@ -232,7 +232,7 @@ def _patterns(findings: list[Finding], ns: str) -> Check:
 
 
 def _dapr_wiring(run: Run, pods: list[Pod]) -> tuple[Check, list[Finding], list]:
-    from kubectl_triage.commands.dapr import subs_report
+    from kubectl_triage.commands.dapr_subs import subs_report
 
     app_ids = sorted(
         {p.annotations["dapr.io/app-id"] for p in pods if p.annotations.get("dapr.io/app-id")}
