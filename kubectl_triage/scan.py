@@ -146,7 +146,7 @@ def iter_records(chunks: Iterable[bytes], *, ref: LogRef | None = None,
                  prefilter: Prefilter | None = None, first_line: int = 1) -> Iterator[Record]:
     """Records of a byte stream; with a prefilter, only those around its hits."""
     if prefilter is None:
-        yield from group_lines(_decoded_lines(chunks), ref=ref, first_number=first_line)
+        yield from group_lines(decoded_lines(chunks), ref=ref, first_number=first_line)
         return
     scanner = _Scanner(prefilter, ref)
     scanner.base_line = first_line
@@ -159,7 +159,7 @@ def iter_records(chunks: Iterable[bytes], *, ref: LogRef | None = None,
     yield from scanner.scan(buf, final=True)
 
 
-def _decoded_lines(chunks: Iterable[bytes]) -> Iterator[str]:
+def decoded_lines(chunks: Iterable[bytes]) -> Iterator[str]:
     rest = b""
     for chunk in chunks:
         rest += chunk

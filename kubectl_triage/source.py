@@ -23,6 +23,7 @@ class LogWindow:
 
     tail: int | None = None
     since: timedelta | None = None
+    follow: bool = False  # keep reading new lines until the stream ends (live only)
 
 
 class Source(Protocol):

@@ -33,6 +33,7 @@ Examples:
   kubectl triage logs pod/web-1 -c app --previous  # the crashed instance of one container
   kubectl triage logs -l app=web --since 15m
   kubectl triage logs sts/db --grep 'deadlock|timeout'
+  kubectl triage logs taskflow-api -f --tail 0     # follow: failing records as they come
   kubectl triage --demo logs taskflow-api"""
 )
 @click.argument("target", required=False)
@@ -43,6 +44,7 @@ Examples:
 @click.option("--previous", is_flag=True, help="Only the previous (crashed) instances.")
 @click.option("--all-lines", is_flag=True, help="Every record, not only the failing ones.")
 @click.option("--grep", help="Only records matching this regex (case-insensitive).")
+@click.option("-f", "--follow", is_flag=True, help="Follow: print records as they arrive.")
 def logs(
     target: str | None,
     selector: str,
@@ -52,6 +54,7 @@ def logs(
     previous: bool,
     all_lines: bool,
     grep: str | None,
+    follow: bool,
 ) -> None:
     """Error and warning records of every pod and sidecar of a workload, grouped and counted.
 
@@ -64,9 +67,11 @@ def logs(
     if not target and not selector:
         raise click.UsageError("give a TARGET (deployment, pod/NAME, sts/NAME) or -l SELECTOR")
     try:
-        window = LogWindow(tail=tail, since=parse_duration(since) if since else None)
+        window = LogWindow(tail=tail, since=parse_duration(since) if since else None, follow=follow)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
+    if follow and previous:
+        raise click.UsageError("--follow and --previous do not go together")
     options = LogOptions(
         window=window,
         containers=container,
@@ -75,7 +80,30 @@ def logs(
         grep=_regex(grep, "--grep"),
         max_requests=_opts().max_requests,
     )
+    if follow:
+        _follow(target=target, selector=selector, options=options)
+        return
     _emit(logs_report(_run(), target=target, selector=selector, options=options))
+
+
+def _follow(*, target: str | None, selector: str, options) -> None:
+    from kubectl_triage.commands.follow import follow_logs
+
+    env = _env()
+
+    def write(line: str) -> None:
+        env.stdout.write(line)
+        env.stdout.flush()
+
+    follow_logs(
+        _run(),
+        target=target,
+        selector=selector,
+        options=options,
+        write=write,
+        warn=lambda line: env.stderr.write(line + "\n"),
+        as_json=_opts().output in ("json", "yaml"),
+    )
 
 
 @cli.command(

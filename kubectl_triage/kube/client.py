@@ -65,8 +65,13 @@ class Kube:
         finally:
             response.release_conn()
 
-    def stream(self, path: str, query: dict[str, Any] | None = None) -> Iterator[bytes]:
-        response = self._request(path, query)
+    def stream(
+        self, path: str, query: dict[str, Any] | None = None, *, idle_timeout: bool = True
+    ) -> Iterator[bytes]:
+        """Chunks of a response as they arrive; without `idle_timeout` a read may wait
+        forever (following a log)."""
+        timeout = self.timeout if idle_timeout else (self.timeout[0], None)
+        response = self._request(path, query, timeout=timeout)
         try:
             yield from response.stream(_CHUNK, decode_content=True)
         except Exception as exc:  # noqa: BLE001 - a broken stream mid-way, translated
@@ -74,7 +79,13 @@ class Kube:
         finally:
             response.release_conn()
 
-    def _request(self, path: str, query: dict[str, Any] | None) -> Any:
+    def _request(
+        self,
+        path: str,
+        query: dict[str, Any] | None,
+        *,
+        timeout: tuple[float, float | None] | None = None,
+    ) -> Any:
         params = [(k, _param(v)) for k, v in (query or {}).items() if v is not None]
         try:
             return self.api.call_api(
@@ -85,7 +96,7 @@ class Kube:
                 auth_settings=["BearerToken"],
                 _preload_content=False,
                 _return_http_data_only=True,
-                _request_timeout=self.timeout,
+                _request_timeout=timeout or self.timeout,
             )
         except Exception as exc:  # noqa: BLE001 - the one place client errors are translated
             raise translate(exc, host=self.host) from None

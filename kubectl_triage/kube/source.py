@@ -63,11 +63,13 @@ class LiveSource:
             "previous": ref.previous or None,
             "tailLines": window.tail if window.tail is not None else DEFAULT_TAIL,
             "sinceSeconds": int(window.since.total_seconds()) if window.since else None,
+            "follow": window.follow or None,
         }
         if query["tailLines"] == -1:
             query["tailLines"] = None
         path = f"/api/v1/namespaces/{ref.namespace}/pods/{ref.pod}/log"
-        return self.kube.stream(path, query)
+        # Following waits as long as the container is quiet: no read timeout then.
+        return self.kube.stream(path, query, idle_timeout=not window.follow)
 
     def http_get(
         self, namespace: str, pod: str, *, port: int, path: str, container: str = ""

@@ -196,3 +196,33 @@ def test_every_request_of_the_plugin_was_read_only(cluster):
     writes = [e for e in ours if e.get("verb") not in ("get", "list", "watch")
               and "/proxy/v1.0/publish/" not in e.get("requestURI", "")]
     assert writes == [], [(e["verb"], e["requestURI"]) for e in writes[:5]]
+
+
+def test_logs_follow_streams_from_the_cluster_until_stopped(cluster):
+    """The kwok kubelet keeps a followed log open, as a real one does: records must come
+    while the stream is open, and the command must still be following when we stop it."""
+    import queue
+    import threading
+    import time
+
+    cmd = [SCRIPT, "--kubeconfig", str(cluster.kubeconfig), "--context", "admin", "logs",
+           "taskflow-api", "-n", NS, "-f", "--tail=-1", "-o", "json"]
+    proc = subprocess.Popen(cmd, env=_env(cluster), stdout=subprocess.PIPE, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
+    rules, deadline = set(), time.monotonic() + 60
+    try:
+        while not {"schema-mismatch", "wrong-endpoint"} <= rules and time.monotonic() < deadline:
+            try:
+                rules.add(json.loads(lines.get(timeout=1))["rule"])
+            except queue.Empty:
+                continue
+        assert proc.poll() is None  # still following
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert {"schema-mismatch", "wrong-endpoint"} <= rules
+    follows = [e for e in cluster.audit_events()
+               if e.get("userAgent", "").startswith("kubectl-triage/")
+               and "follow=true" in e.get("requestURI", "")]
+    assert len(follows) >= 4  # api and daprd of both pods
