@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 from kubectl_triage.evidence import Level, LogRef, Record, Severity
 from kubectl_triage.records import cause_line
@@ -114,6 +114,15 @@ def where_of(record: Record) -> Where:
     return Where(record.kind, record.namespace, obj=record.obj)
 
 
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def _ordered(where: Iterable[Where]) -> tuple[Where, ...]:
+    return tuple(
+        sorted(where, key=lambda w: (w.kind, w.namespace, w.pod, w.container, w.previous, w.obj))
+    )
+
+
 @dataclass
 class _Acc:
     level: Level
@@ -153,6 +162,10 @@ class Tally:
             acc = self._groups[key] = _Acc(
                 record.level, rule_id, record.text, match.detail if match else ""
             )
+        elif record.time is not None and (acc.first is None or record.time < acc.first):
+            # Logs arrive in whatever order their fetches finish: the earliest record is the
+            # example, so a report does not depend on that order.
+            acc.example, acc.detail = record.text, match.detail if match else ""
         acc.add(record)
         return match
 
@@ -167,14 +180,14 @@ class Tally:
                 acc.level,
                 acc.rule,
                 acc.count,
-                tuple(acc.where),
+                _ordered(acc.where),
                 acc.example,
                 acc.first,
                 acc.last,
             )
             for (_, fp), acc in self._groups.items()
         ]
-        out.sort(key=lambda g: (not g.rule, -g.level, -g.count))
+        out.sort(key=lambda g: (not g.rule, -g.level, -g.count, g.rule, g.fingerprint))
         return tuple(out)
 
     def findings(
@@ -197,16 +210,18 @@ class Tally:
 def _finding(
     rule: Rule, accs: list[_Acc], context: dict[str, str], workload_of: Mapping[str, str]
 ) -> Finding:
-    top = max(accs, key=lambda a: (a.level, a.count))  # the error line over its info echo
+    # the error line over its info echo; then the most frequent; ties by time, so the
+    # report does not depend on the order logs arrived in
+    top = min(accs, key=lambda a: (-a.level, -a.count, a.first or _NEVER, a.example))
     where: dict[Where, None] = {}
-    for acc in accs:
+    for acc in sorted(accs, key=lambda a: (a.first or _NEVER, a.example)):
         where.update(acc.where)
     firsts = [a.first for a in accs if a.first]
     lasts = [a.last for a in accs if a.last]
-    first_where = next(iter(top.where))
+    first_where = _ordered(top.where)[0]
     return rule_finding(
         rule,
-        where=tuple(where),
+        where=_ordered(where),
         context=_with_workload(context, first_where, workload_of),
         example=top.example,
         detail=top.detail,
