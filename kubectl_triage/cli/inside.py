@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from kubectl_triage.cli import (
@@ -15,9 +13,6 @@ from kubectl_triage.cli import (
     cli,
 )
 from kubectl_triage.errors import UsageError
-
-if TYPE_CHECKING:
-    pass
 
 
 @cli.group(
