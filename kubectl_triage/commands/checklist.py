@@ -241,8 +241,10 @@ def _dapr_wiring(run: Run, pods: list[Pod]) -> tuple[Check, list[Finding], list]
         return Check("dapr wiring", Verdict.SKIP, "no Dapr-enabled pods"), [], []
     findings, gaps, problems = [], [], []
     for app_id in app_ids:
-        try:
-            report = subs_report(replace(run, progress=None), app_id)
+        try:  # the namespace-wide published-topics check once, with the first app
+            report = subs_report(
+                replace(run, progress=None), app_id, publishers=app_id == app_ids[0]
+            )
         except TriageError as exc:
             problems.append(f"{app_id}: {exc.message}")
             continue

@@ -100,7 +100,9 @@ def _from_resources(items: list, app_id: str) -> list[_Sub]:
     return out
 
 
-def subs_report(run: Run, app: str, *, port: int | None = None) -> Report:
+def subs_report(run: Run, app: str, *, port: int | None = None, publishers: bool = True) -> Report:
+    """`publishers`: also the namespace-wide check of published topics nobody subscribes to
+    (it reads every daprd's logs and metadata: a caller checking many apps asks once)."""
     namespace = _ns(run)
     found = dapr_app(run.source, namespace, app)
     app_port_number = _app_port(found, port)
@@ -114,9 +116,10 @@ def subs_report(run: Run, app: str, *, port: int | None = None) -> Report:
     )
     served = _served_paths(run, found, app_port_number)
     findings = _sub_findings(run, found, subs, served)
-    unheard, publish_gaps = _published_without_subscriber(run, found, resources)
-    findings += unheard
-    gaps += publish_gaps
+    if publishers:
+        unheard, publish_gaps = _published_without_subscriber(run, found, resources)
+        findings += unheard
+        gaps += publish_gaps
     rows = tuple(
         (s.source, s.pubsub, s.topic, ", ".join(s.routes) or "-", s.dead_letter or "-")
         for s in subs
