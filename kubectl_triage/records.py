@@ -35,13 +35,29 @@ _OWN_TS = re.compile(
 )
 
 _LEVELS = {
-    "trace": Level.DEBUG, "trce": Level.DEBUG, "debug": Level.DEBUG, "dbug": Level.DEBUG,
-    "info": Level.INFO, "information": Level.INFO, "notice": Level.INFO, "i": Level.INFO,
-    "warn": Level.WARNING, "warning": Level.WARNING, "w": Level.WARNING,
-    "error": Level.ERROR, "err": Level.ERROR, "erro": Level.ERROR, "fail": Level.ERROR,
-    "e": Level.ERROR, "severe": Level.ERROR,
-    "fatal": Level.CRITICAL, "crit": Level.CRITICAL, "critical": Level.CRITICAL,
-    "panic": Level.CRITICAL, "emerg": Level.CRITICAL, "alert": Level.CRITICAL,
+    "trace": Level.DEBUG,
+    "trce": Level.DEBUG,
+    "debug": Level.DEBUG,
+    "dbug": Level.DEBUG,
+    "info": Level.INFO,
+    "information": Level.INFO,
+    "notice": Level.INFO,
+    "i": Level.INFO,
+    "warn": Level.WARNING,
+    "warning": Level.WARNING,
+    "w": Level.WARNING,
+    "error": Level.ERROR,
+    "err": Level.ERROR,
+    "erro": Level.ERROR,
+    "fail": Level.ERROR,
+    "e": Level.ERROR,
+    "severe": Level.ERROR,
+    "fatal": Level.CRITICAL,
+    "crit": Level.CRITICAL,
+    "critical": Level.CRITICAL,
+    "panic": Level.CRITICAL,
+    "emerg": Level.CRITICAL,
+    "alert": Level.CRITICAL,
     "f": Level.CRITICAL,
 }
 _GLOG = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:\d\d")
@@ -80,8 +96,10 @@ _EVENT_ROW = re.compile(
 _MAX_RECORD_LINES = 400  # a longer trace is cut: its head and cause are what matter
 
 
-_CAUSE_LINE = re.compile(r"^(?:[A-Za-z_][\w.$]*(?:Error|Exception|Exit|Warning|Greenlet|Fault)\b"
-                         r"|panic: |Caused by: |fatal error: )")
+_CAUSE_LINE = re.compile(
+    r"^(?:[A-Za-z_][\w.$]*(?:Error|Exception|Exit|Warning|Greenlet|Fault)\b"
+    r"|panic: |Caused by: |fatal error: )"
+)
 
 
 def cause_line(text: str) -> str:
@@ -94,12 +112,21 @@ def cause_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
+def one_line(text: str, *, head: int | None = None, cause: int | None = None) -> str:
+    """A record on one line: its first line and, for a trace, the line naming what went
+    wrong (each cut to `head` / `cause` characters when given)."""
+    first = text.split("\n", 1)[0]
+    if "\n" not in text:
+        return first
+    return f"{first[:head]} ... {cause_line(text).strip()[:cause]}"
+
+
 def clean_line(line: str) -> str:
     """Strip control sequences and run-tool prefixes from one line."""
     if "\x1b" in line or not line.isprintable():
         line = _CONTROL.sub("", line)
     m = _RUN_PREFIX.match(line)
-    return line[m.end():] if m else line
+    return line[m.end() :] if m else line
 
 
 def parse_time(text: str) -> datetime | None:
@@ -112,7 +139,7 @@ def parse_time(text: str) -> datetime | None:
     if "." in t:  # Python 3.10 takes at most 6 fraction digits
         head, _, rest = t.partition(".")
         digits = len(rest) - len(rest.lstrip("0123456789"))
-        t = head + "." + rest[:min(digits, 6)].ljust(6, "0") + rest[digits:]
+        t = head + "." + rest[: min(digits, 6)].ljust(6, "0") + rest[digits:]
     try:
         value = datetime.fromisoformat(t.replace(" ", "T", 1))
     except ValueError:
@@ -124,7 +151,7 @@ def split_server_time(line: str) -> tuple[datetime | None, str]:
     m = _SERVER_TS.match(line)
     if not m:
         return None, line
-    return parse_time(m.group(1)), line[m.end():]
+    return parse_time(m.group(1)), line[m.end() :]
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +174,14 @@ def parse_header(line: str) -> Header:
         if m and m.group(1).lower() in _LEVELS:
             fields = _logfmt(line)
             return Header(
-                _LEVELS[m.group(1).lower()], fields.get("msg", line),
-                _field_time(fields), fields,
+                _LEVELS[m.group(1).lower()],
+                fields.get("msg", line),
+                _field_time(fields),
+                fields,
             )
     own = _OWN_TS.match(line)
     time = parse_time(own.group(1)) if own else None
-    rest = line[own.end():] if own else line
+    rest = line[own.end() :] if own else line
     return Header(_plain_level(rest.lstrip(" \t:-|")), line, time, {})
 
 
@@ -266,8 +295,13 @@ def _maybe_continuation(line: str) -> bool:
     """Stateless: could this line belong to the record above it? (for walking back)"""
     if _EVENT_ROW.match(line):
         return False
-    return bool(line == "" or _CONTINUATION.match(line) or _EXC_LINE.match(line)
-                and not _plain_level(line) or _GO_FRAME.match(line))
+    return bool(
+        line == ""
+        or _CONTINUATION.match(line)
+        or _EXC_LINE.match(line)
+        and not _plain_level(line)
+        or _GO_FRAME.match(line)
+    )
 
 
 @dataclass(slots=True)
@@ -283,8 +317,10 @@ def _make_record(lines: list[_Line], ref: LogRef | None) -> Record:
     head = lines[0]
     header = parse_header(head.text)
     level = header.level
-    if level is Level.UNKNOWN and len(lines) > 1 and any(
-        _TRACE_START.match(x.text) for x in lines[1:]
+    if (
+        level is Level.UNKNOWN
+        and len(lines) > 1
+        and any(_TRACE_START.match(x.text) for x in lines[1:])
     ):
         level = Level.ERROR
     text = "\n".join(x.text for x in lines)
@@ -304,8 +340,9 @@ def _to_line(number: int, raw: str) -> _Line:
     return _Line(number, time, clean_line(rest))
 
 
-def group_lines(raw_lines: Iterable[str], *, ref: LogRef | None = None,
-                first_number: int = 1) -> Iterator[Record]:
+def group_lines(
+    raw_lines: Iterable[str], *, ref: LogRef | None = None, first_number: int = 1
+) -> Iterator[Record]:
     """Every record of a sequence of raw lines, in order."""
     grouper = _Grouper()
     current: list[_Line] = []

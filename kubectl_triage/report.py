@@ -143,9 +143,6 @@ class Report:
     notes: tuple[str, ...] = ()  # one-line facts about the run ("read 3 pods, 6 logs")
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    def worst(self) -> Severity | None:
-        return max((f.severity for f in self.findings), default=None)
-
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "apiVersion": "triage/v1",

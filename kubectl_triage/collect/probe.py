@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubectl_triage.collect.gather import Workloads, load_workloads, resolve_target
-from kubectl_triage.errors import NotFound, TriageError, UsageError
+from kubectl_triage.errors import NotFound, UsageError
 from kubectl_triage.evidence import ContainerState, Pod, ProbeResult
 from kubectl_triage.source import Source
 
@@ -114,8 +114,3 @@ def openapi_operations(doc: dict[str, Any]) -> list[tuple[str, str]]:
         methods = [m.upper() for m in (item or {}) if m in _METHODS] or ["ANY"]
         out.extend((m, base + path) for m in methods)
     return sorted(out, key=lambda mp: (mp[1], mp[0]))
-
-
-def probe_failure(result: ProbeResult) -> TriageError:
-    detail = "; ".join(result.attempts) or "no way into the pod worked"
-    return TriageError(f"could not reach {result.pod}:{result.port}: {detail}")

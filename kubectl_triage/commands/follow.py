@@ -12,7 +12,7 @@ from kubectl_triage.collect.gather import LogOptions, load_workloads, log_refs, 
 from kubectl_triage.commands.common import Run
 from kubectl_triage.errors import TriageError, UsageError
 from kubectl_triage.evidence import Level, LogRef, Record
-from kubectl_triage.records import cause_line, clean_line, group_lines
+from kubectl_triage.records import clean_line, group_lines, one_line
 from kubectl_triage.rules.engine import Match
 from kubectl_triage.scan import decoded_lines
 
@@ -71,8 +71,7 @@ def _pump(run: Run, ref: LogRef, options: LogOptions, inbox: queue.Queue) -> Non
 def _line(record: Record, match: Match | None) -> str:
     ref = record.ref
     when = record.time.strftime("%H:%M:%S") if record.time else "-"
-    head = record.text.split("\n", 1)[0]
-    text = head if "\n" not in record.text else f"{head} ... {cause_line(record.text)}"
+    text = one_line(record.text)
     level = record.level.name.lower() if record.level else "-"
     rule = match.rule.id if match else "-"
     where = f"{ref.pod}/{ref.container}" if ref else "-"

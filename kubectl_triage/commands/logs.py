@@ -15,7 +15,7 @@ from kubectl_triage.collect.gather import (
 from kubectl_triage.commands.common import Run
 from kubectl_triage.commands.crosscheck import check_endpoints
 from kubectl_triage.evidence import Level, LogRef, Record
-from kubectl_triage.records import cause_line
+from kubectl_triage.records import one_line
 from kubectl_triage.report import Report, Table
 from kubectl_triage.rules.engine import RuleSet, Tally, analyze_chunks
 from kubectl_triage.rules.facts import status_records
@@ -74,16 +74,10 @@ def _records_table(tally: Tally, records: Iterable[Record]) -> Table:
                 ref.describe().split("/", 1)[1] if ref else "-",
                 record.level.name.lower() if record.level else "-",
                 match.rule.id if match else "-",
-                _summary(record.text),
+                one_line(record.text, head=200, cause=300),
             )
         )
     return Table("records", _RECORD_COLUMNS, tuple(rows))
-
-
-def _summary(text: str) -> str:
-    """A record on one line: its header and, for a trace, the line naming the exception."""
-    head = text.split("\n", 1)[0]
-    return head if "\n" not in text else f"{head[:200]} ... {cause_line(text)[:300]}"
 
 
 def analyze_report(

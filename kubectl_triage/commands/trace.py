@@ -9,7 +9,7 @@ from kubectl_triage.collect.gather import LogOptions, collect_logs, load_workloa
 from kubectl_triage.commands.common import Run
 from kubectl_triage.errors import UsageError
 from kubectl_triage.evidence import Level, Record, Severity
-from kubectl_triage.records import cause_line
+from kubectl_triage.records import one_line
 from kubectl_triage.report import Report, Table
 from kubectl_triage.rules.engine import Tally
 from kubectl_triage.scan import Prefilter
@@ -59,7 +59,7 @@ def trace_report(
                 ref.container + (" (previous)" if ref and ref.previous else "") if ref else "-",
                 record.level.name.lower() if record.level else "-",
                 match.rule.id if match else "-",
-                _one_line(record),
+                one_line(record.text, head=160, cause=200),
                 mark,
             )
         )
@@ -106,8 +106,3 @@ def neighbours(run: Run, records: list[Record], hits: list[Record]) -> list[Reco
 
 def _failing(record: Record, severity: Severity | None) -> bool:
     return record.level >= Level.ERROR or severity == Severity.ERROR
-
-
-def _one_line(record: Record) -> str:
-    head = record.text.split("\n", 1)[0]
-    return head if "\n" not in record.text else f"{head[:160]} ... {cause_line(record.text)[:200]}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from kubectl_triage.evidence import Level, Severity
-from kubectl_triage.records import cause_line, clean_line
+from kubectl_triage.records import clean_line, one_line
 from kubectl_triage.render import RenderOptions
 from kubectl_triage.report import Finding, Group, Report, Table
 
@@ -74,7 +74,7 @@ def _groups(groups: tuple[Group, ...], options: RenderOptions) -> str:
     for g in groups:
         pods = sorted({w.label() for w in g.where})
         where = pods[0] + (f" +{len(pods) - 1}" if len(pods) > 1 else "")
-        message = _one_line(g.example)
+        message = one_line(safe(g.example))
         rows.append(
             [
                 str(g.count),
@@ -133,13 +133,6 @@ def _example(text: str) -> str:
     if len(lines) > _EXAMPLE_LINES:
         lines = lines[:2] + [f"... ({len(lines) - 4} lines)"] + lines[-2:]
     return "\n".join(line[:200] for line in lines)
-
-
-def _one_line(text: str) -> str:
-    lines = safe(text).split("\n")
-    if len(lines) == 1:
-        return lines[0]
-    return f"{lines[0]} ... {cause_line(safe(text)).strip()}"
 
 
 def _level(level: Level) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from kubectl_triage.evidence import Level, LogRef, Record, Severity
+from kubectl_triage.evidence import Level, LogRef, Record
 from kubectl_triage.records import cause_line
 from kubectl_triage.report import Finding, Group, Where, sort_findings
 from kubectl_triage.rules import detectors
@@ -292,10 +292,6 @@ def fill_command(template: str, where: Where, context: dict[str, str]) -> str:
     ):
         command += f" -n {values['namespace']}"
     return command
-
-
-def severity_at_least(findings: Iterable[Finding], threshold: Severity) -> bool:
-    return any(f.severity >= threshold for f in findings)
 
 
 def analyze_chunks(
