@@ -55,21 +55,24 @@ def checklist_report(run: Run, *, symptom: str = "", max_requests: int) -> Repor
         is_sidecar = record.ref and (record.ref.pod, record.ref.container) in sidecars
         (sidecar_tally if is_sidecar else app_tally).add(record)
     event_tally.add_all(event_records(events))
+    owners = run.workload_of(ws.pods)  # pod name -> the workload that owns it
     everything = Tally(run.ruleset)
     everything.add_all([*logs.records, *event_records(events), *status_records(ws.pods)])
     findings, probe_gaps = check_endpoints(
         run,
-        everything.findings(context=run.context_values(), workload_of=run.workload_of(ws.pods)),
+        everything.findings(context=run.context_values(), workload_of=owners),
         everything.groups(),
     )
     findings = _ranked(findings, symptom, _symptom_rules(run, logs.records, symptom))
     dapr_check, dapr_findings, dapr_gaps = _dapr_wiring(run, ws.pods)
     checks = (
         _pods(ws.pods, ns),
-        _logs_step("app logs", app_tally.groups(), ns, "kubectl triage logs {w}"),
-        _logs_step("sidecar logs", sidecar_tally.groups(), ns, "kubectl triage dapr logs {w}"),
+        _logs_step("app logs", app_tally.groups(), ns, "kubectl triage logs {w}", owners),
+        _logs_step(
+            "sidecar logs", sidecar_tally.groups(), ns, "kubectl triage dapr logs {w}", owners
+        ),
         _events(event_tally.groups(), ns),
-        _request_path(logs.records, ws.pods),
+        _request_path(logs.records, owners),
         _patterns(findings, ns),
         dapr_check,
         _rollout(ws.raw.get("deployments", []), ns),
@@ -147,11 +150,13 @@ def _pods(pods: list[Pod], ns: str) -> Check:
     return Check("pods", Verdict.PASS, f"{len(pods)} pod(s) running and ready, no restarts")
 
 
-def _logs_step(step: str, groups: tuple[Group, ...], ns: str, command: str) -> Check:
+def _logs_step(
+    step: str, groups: tuple[Group, ...], ns: str, command: str, owners: dict[str, str]
+) -> Check:
     errors = [g for g in groups if g.level >= Level.ERROR or g.rule]
     warnings = [g for g in groups if g.level == Level.WARNING and not g.rule]
     workloads = sorted(
-        {w.pod.rsplit("-", 2)[0] for g in errors or warnings for w in g.where if w.pod}
+        {owners.get(w.pod, w.pod) for g in errors or warnings for w in g.where if w.pod}
     )
     nexts = tuple(command.format(w=w) + f" -n {ns}" for w in workloads[:3])
     if errors:
@@ -186,16 +191,15 @@ def _events(groups: tuple[Group, ...], ns: str) -> Check:
     )
 
 
-def _request_path(records: list[Record], pods: list[Pod]) -> Check:
+def _request_path(records: list[Record], owners: dict[str, str]) -> Check:
     """Which service calls which (Dapr invoke, publish), and where errors start."""
-    workload = {p.name: (p.workload.name if p.workload else p.name) for p in pods}
     calls: Counter[tuple[str, str]] = Counter()
     failing: Counter[tuple[str, str]] = Counter()
     for record in records:
         m = _CALL.search(record.text)
         if not m or not record.ref:
             continue
-        caller = workload.get(record.ref.pod, record.ref.pod)
+        caller = owners.get(record.ref.pod, record.ref.pod)
         callee = m["a"] if m["kind"] == "invoke" else f"topic {m['b']}"
         edge = (caller, callee)
         calls[edge] += 1

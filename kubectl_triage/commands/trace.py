@@ -40,7 +40,7 @@ def trace_report(
     if by_path:
         hits += neighbours(run, logs.records, hits)
     hits.sort(key=lambda r: (r.time is None, r.time or 0, r.ref.pod if r.ref else "", r.line))
-    service = {p.name: (p.workload.name if p.workload else p.name) for p in ws.pods}
+    owners = run.workload_of(ws.pods)
     tally = Tally(run.ruleset)
     rows, first_failure = [], None
     for record in hits:
@@ -54,7 +54,7 @@ def trace_report(
         rows.append(
             (
                 record.time.isoformat().replace("+00:00", "Z") if record.time else "-",
-                service.get(ref.pod, ref.pod) if ref else "-",
+                owners.get(ref.pod, ref.pod) if ref else "-",
                 ref.pod if ref else "-",
                 ref.container + (" (previous)" if ref and ref.previous else "") if ref else "-",
                 record.level.name.lower() if record.level else "-",
@@ -70,14 +70,14 @@ def trace_report(
     )
     if first_failure and first_failure.ref:
         note += (
-            f"; the first failure is in {service.get(first_failure.ref.pod)} "
+            f"; the first failure is in {owners.get(first_failure.ref.pod, first_failure.ref.pod)} "
             f"({first_failure.ref.pod}/{first_failure.ref.container})"
         )
     return Report(
         context=run.source.context,
         namespace=run.namespace_label,
         command="trace",
-        findings=tally.findings(context=run.context_values(), workload_of=run.workload_of(ws.pods)),
+        findings=tally.findings(context=run.context_values(), workload_of=owners),
         tables=(Table("timeline", _COLUMNS, tuple(rows), wide_columns=("pod",)),),
         gaps=tuple(ws.gaps + logs.gaps),
         notes=(note + ".",),
