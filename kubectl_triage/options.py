@@ -52,13 +52,16 @@ BOOL_FLAGS = {
 _SHORT_VALUE = {f for f in VALUE_FLAGS if len(f) == 2}
 
 
+# Flags of a subcommand that share a global flag's spelling: after that subcommand's name they
+# are its own. `bundle -o DIR` names its output, where everywhere else -o is the format.
+_SUBCOMMAND_FLAGS = {"bundle": frozenset({"-o", "--output"})}
+
+
 def hoist_global_flags(argv: list[str]) -> list[str]:
     """Move global flags (and their values) in front of the subcommand."""
     front: list[str] = []
     rest: list[str] = []
-    # `bundle -o DIR` names its output, as kubectl's `cluster-info dump -o`-less cousins do:
-    # after `bundle`, -o/--output belongs to the subcommand.
-    keep = {"-o", "--output"} if _subcommand(argv) == "bundle" else set()
+    own: frozenset[str] = frozenset()  # the subcommand's flags that look global
     i = 0
     while i < len(argv):
         token = argv[i]
@@ -66,41 +69,26 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
             rest.extend(argv[i:])
             break
         name = token.split("=", 1)[0]
-        if (name in keep or token[:2] in keep and not token.startswith("--")) and "bundle" in rest:
-            rest.append(token)
-            if name == token and token in keep and i + 1 < len(argv):
-                rest.append(argv[i + 1])
-                i += 1
-            i += 1
+        short = "" if token.startswith("--") else token[:2]
+        if name in own or short in own:
+            width = 2 if token in own else 1  # "-o DIR", else "-oDIR" / "--output=DIR"
+            rest.extend(argv[i : i + width])
+            i += width
             continue
-        if name in VALUE_FLAGS and "=" not in token and name == token:
+        if name in VALUE_FLAGS and name == token:
             front.extend(argv[i : i + 2])
             i += 2
             continue
         if (name in VALUE_FLAGS and name.startswith("--")) or name in BOOL_FLAGS:
             front.append(token)
-        elif token[:2] in _SHORT_VALUE and len(token) > 2 and not token.startswith("--"):
+        elif short in _SHORT_VALUE and len(token) > 2:
             front.append(token)  # -ntaskflow
         else:
+            if not rest:  # the subcommand's name
+                own = _SUBCOMMAND_FLAGS.get(token, frozenset())
             rest.append(token)
         i += 1
     return front + rest
-
-
-def _subcommand(argv: list[str]) -> str | None:
-    """The first word that is neither a global flag nor a global flag's value."""
-    i = 0
-    while i < len(argv):
-        token = argv[i]
-        if token == "--":
-            return None
-        if token in VALUE_FLAGS:
-            i += 2
-            continue
-        if not token.startswith("-"):
-            return token
-        i += 1
-    return None
 
 
 class Environment:
