@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubectl_triage.collect.gather import Workloads
 from kubectl_triage.collect.probe import AppPod, find_app
 from kubectl_triage.errors import Forbidden, NotFound, TriageError
 from kubectl_triage.evidence import Gap, ProbeResult
@@ -26,8 +27,8 @@ class DaprApp:
     gaps: list[Gap] = field(default_factory=list)
 
 
-def dapr_app(source: Source, namespace: str, app: str) -> DaprApp:
-    target = find_app(source, namespace, app)
+def dapr_app(source: Source, namespace: str, app: str, *, ws: Workloads | None = None) -> DaprApp:
+    target = find_app(source, namespace, app, ws=ws)
     app_id = target.pod.annotations.get("dapr.io/app-id") or app
     return DaprApp(target, app_id)
 

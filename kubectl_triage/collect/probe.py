@@ -33,11 +33,15 @@ class AppPod:
     ws: Workloads
 
 
-def find_app(source: Source, namespace: str, app: str, *, container: str = "") -> AppPod:
-    """A running pod of APP and its app container (the first that is not a sidecar)."""
-    ws = load_workloads(
-        source, namespace, kinds=("deployments", "replicasets", "statefulsets", "services")
-    )
+APP_KINDS = ("deployments", "replicasets", "statefulsets", "services")
+
+
+def find_app(
+    source: Source, namespace: str, app: str, *, container: str = "", ws: Workloads | None = None
+) -> AppPod:
+    """A running pod of APP and its app container (the first that is not a sidecar). A
+    caller that looks up several apps passes the namespace's workloads (APP_KINDS) once."""
+    ws = ws or load_workloads(source, namespace, kinds=APP_KINDS)
     by_app_id = [p for p in ws.pods if p.annotations.get("dapr.io/app-id") == app]
     try:
         pods = resolve_target(ws, app)

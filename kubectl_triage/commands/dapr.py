@@ -16,6 +16,7 @@ from kubectl_triage.collect.dapr import (
     scoped_to,
 )
 from kubectl_triage.collect.gather import LogOptions, collect_logs, load_workloads, log_refs
+from kubectl_triage.collect.probe import APP_KINDS
 from kubectl_triage.commands.common import Run
 from kubectl_triage.errors import TriageError
 from kubectl_triage.evidence import Record, Verdict
@@ -239,14 +240,14 @@ def logs_report(run: Run, app: str) -> Report:
 def components_report(run: Run) -> Report:
     namespace = _ns(run)
     components, gaps = dapr_resources(run.source, namespace, "components")
-    ws = load_workloads(run.source, namespace)
+    ws = load_workloads(run.source, namespace, kinds=APP_KINDS)
     app_ids = sorted(
         {p.annotations["dapr.io/app-id"] for p in ws.pods if p.annotations.get("dapr.io/app-id")}
     )
     loaded: dict[str, set[str]] = {}
     apps: dict[str, DaprApp] = {}
     for app_id in app_ids:
-        found = dapr_app(run.source, namespace, app_id)
+        found = dapr_app(run.source, namespace, app_id, ws=ws)
         read_metadata(run.source, found)
         apps[app_id] = found
         gaps += found.gaps

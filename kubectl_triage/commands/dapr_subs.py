@@ -174,7 +174,7 @@ def _published_without_subscriber(
         other = (
             found
             if app_id == found.app_id
-            else dapr_app(run.source, found.target.pod.namespace, app_id)
+            else dapr_app(run.source, found.target.pod.namespace, app_id, ws=ws)
         )
         if other is not found:
             read_metadata(run.source, other)
