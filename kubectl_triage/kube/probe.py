@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kubectl_triage.errors import Forbidden, NotFound, TriageError
 from kubectl_triage.evidence import ProbeResult
@@ -206,8 +206,6 @@ def _with_data(name: str, command: list[str], url: str, data: bytes | None) -> l
 
 
 def _with(base: ProbeResult, **changes) -> ProbeResult:
-    from dataclasses import replace
-
     changes["attempts"] = tuple(changes.get("attempts", ()))
     return replace(base, **changes)
 
