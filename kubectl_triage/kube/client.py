@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 from kubectl_triage import __version__
 from kubectl_triage.errors import (
@@ -27,6 +27,7 @@ from kubectl_triage.kube.config import Resolved
 _CONNECT_TIMEOUT = 10.0  # seconds, when --request-timeout does not say
 _READ_TIMEOUT = 60.0
 _CHUNK = 1 << 16
+_ERROR_BODY_LIMIT = 1 << 20  # a Status body is small; an error page is cut
 
 
 class Kube:
@@ -35,20 +36,22 @@ class Kube:
     ) -> None:
         from kubernetes.client import ApiClient
 
-        resolved.configuration.connection_pool_maxsize = max(pool_size, 10)
-        self.api = ApiClient(resolved.configuration)
+        configuration = resolved.configuration
+        configuration.connection_pool_maxsize = max(pool_size, 10)
+        if not configuration.verify_ssl:
+            _quiet_insecure_warnings()
+        self.api = ApiClient(configuration)
         # Our own User-Agent: an admin reading the audit log sees who asked.
         self.api.user_agent = f"kubectl-triage/{__version__}"
-        for name, value in resolved.headers.items():
-            self.api.set_default_header(name, value)
+        self.impersonation = list(resolved.headers)
         # The client's websocket calls (exec, port-forward) send only the Authorization header:
         # impersonation would silently not apply to them, so callers must not use them.
         self.impersonating = bool(resolved.headers)
-        self.host = resolved.configuration.host
+        self.host = configuration.host
         self.timeout = (timeout or _CONNECT_TIMEOUT, timeout or _READ_TIMEOUT)
 
     def get_json(self, path: str, query: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = self._request(path, query)
+        response = self._get(path, query)
         try:
             return json.loads(response.data)
         except ValueError:
@@ -59,7 +62,7 @@ class Kube:
             response.release_conn()
 
     def get_bytes(self, path: str, query: dict[str, Any] | None = None) -> tuple[int, bytes]:
-        response = self._request(path, query)
+        response = self._get(path, query)
         try:
             return response.status, response.data
         finally:
@@ -71,7 +74,7 @@ class Kube:
         """Chunks of a response as they arrive; without `idle_timeout` a read may wait
         forever (following a log)."""
         timeout = self.timeout if idle_timeout else (self.timeout[0], None)
-        response = self._request(path, query, timeout=timeout)
+        response = self._get(path, query, timeout=timeout)
         try:
             yield from response.stream(_CHUNK, decode_content=True)
         except Exception as exc:  # noqa: BLE001 - a broken stream mid-way, translated
@@ -79,27 +82,87 @@ class Kube:
         finally:
             response.release_conn()
 
-    def _request(
+    def _get(
         self,
         path: str,
         query: dict[str, Any] | None,
         *,
         timeout: tuple[float, float | None] | None = None,
     ) -> Any:
-        params = [(k, _param(v)) for k, v in (query or {}).items() if v is not None]
+        from kubernetes.client.exceptions import ApiException
+
         try:
-            return self.api.call_api(
-                path,
-                "GET",
-                query_params=params,
-                header_params={"Accept": "application/json, */*"},
-                auth_settings=["BearerToken"],
-                _preload_content=False,
-                _return_http_data_only=True,
-                _request_timeout=timeout or self.timeout,
+            return self.request("GET", path, query=query, timeout=timeout)
+        except ApiException as exc:
+            raise translate(exc, host=self.host) from None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, Any] | None = None,
+        body: bytes | None = None,
+        accept: str = "application/json, */*",
+        timeout: tuple[float, float | None] | None = None,
+    ) -> Any:
+        """One HTTP request, unread (`preload_content=False`); a non-2xx answer raises the
+        client's ApiException, a network failure ours.
+
+        Sent through the client's urllib3 pool (its TLS, client certificate, proxy), not
+        through `call_api`, which flattens headers into a dict: a repeated --as-group must
+        go out as repeated Impersonate-Group headers.
+        """
+        from kubernetes.client.exceptions import ApiException
+        from urllib3 import HTTPHeaderDict
+        from urllib3 import Timeout as UrllibTimeout
+
+        headers = HTTPHeaderDict({"Accept": accept, "User-Agent": self.api.user_agent})
+        for setting in self.api.configuration.auth_settings().values():
+            if setting["in"] == "header" and setting["value"]:
+                headers[setting["key"]] = setting["value"]
+        for name, value in self.impersonation:
+            headers.add(name, value)
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        params = [(k, _param(v)) for k, v in (query or {}).items() if v is not None]
+        url = self.host + path + ("?" + urlencode(params) if params else "")
+        connect, read = timeout or self.timeout
+        try:
+            response = self.api.rest_client.pool_manager.request(
+                method, url, body=body, headers=headers, preload_content=False,
+                timeout=UrllibTimeout(connect=connect, read=read),
             )
         except Exception as exc:  # noqa: BLE001 - the one place client errors are translated
             raise translate(exc, host=self.host) from None
+        if not 200 <= response.status <= 299:
+            error = ApiException(http_resp=_Preloaded(response))
+            response.release_conn()
+            raise error
+        return response
+
+
+class _Preloaded:
+    """What ApiException reads of a response (status, reason, body, headers), read once."""
+
+    def __init__(self, response: Any) -> None:
+        self.status = response.status
+        self.reason = response.reason
+        self.data = response.read(_ERROR_BODY_LIMIT)
+        self.headers = response.headers
+
+    def getheaders(self) -> Any:
+        return self.headers
+
+
+def _quiet_insecure_warnings() -> None:
+    # kubectl says nothing when told --insecure-skip-tls-verify; urllib3 would print a
+    # warning block for every request.
+    import warnings
+
+    from urllib3.exceptions import InsecureRequestWarning
+
+    warnings.simplefilter("ignore", InsecureRequestWarning)
 
 
 def _param(value: Any) -> str:

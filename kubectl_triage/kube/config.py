@@ -7,8 +7,10 @@ back to the kubeconfig; the in-cluster fallback prints nothing on stdout.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +49,7 @@ class Resolved:
     configuration: Any  # kubernetes.client.Configuration
     context: str
     namespace: str  # the context's namespace, else "default"
-    headers: dict[str, str]
+    headers: list[tuple[str, str]]  # impersonation; a name may repeat
 
 
 def kubeconfig_paths(options: ConnectOptions) -> list[Path]:
@@ -120,17 +122,38 @@ def resolve(options: ConnectOptions) -> Resolved:
         ctx = dict(entry.get("context") or {})
         ctx.update({k: v for k, v in (("cluster", options.cluster), ("user", options.user)) if v})
         merged["contexts"] = [{"name": context, "context": ctx}]
+        if options.token:
+            merged["users"] = _without_credentials(merged["users"], ctx.get("user"))
         try:
             from kubernetes.config.kube_config import KubeConfigLoader
 
-            KubeConfigLoader(config_dict=merged, active_context=context).load_and_set(configuration)
+            loader = KubeConfigLoader(config_dict=merged, active_context=context)
+            with _logged_errors() as errors:
+                loader.load_and_set(configuration)
         except ConfigException as exc:
             raise ConfigError(f"kubeconfig: {_one_line(exc)}") from None
         except OSError as exc:
             raise ConfigError(f"kubeconfig: {exc.strerror}: {exc.filename}") from None
+        _check_exec_plugin(loader, errors, token_given=bool(options.token))
         namespace = ctx.get("namespace") or "default"
     _apply_overrides(configuration, options)
+    _guard_refresh(configuration, options)
     return Resolved(configuration, context, namespace, _impersonation(options))
+
+
+# What --token replaces in the user entry; a client certificate stays, as with kubectl.
+_CREDENTIALS = ("token", "tokenFile", "exec", "auth-provider", "username", "password")
+
+
+def _without_credentials(users: list[dict[str, Any]], name: str | None) -> list[dict[str, Any]]:
+    """--token is the credential: the kubeconfig user's own token or exec plugin is not run."""
+    out = []
+    for entry in users:
+        if entry.get("name") == name:
+            body = {k: v for k, v in (entry.get("user") or {}).items() if k not in _CREDENTIALS}
+            entry = {**entry, "user": body}
+        out.append(entry)
+    return out
 
 
 def _in_cluster(configuration: Any, options: ConnectOptions) -> tuple[str, str]:
@@ -154,28 +177,106 @@ def _in_cluster(configuration: Any, options: ConnectOptions) -> tuple[str, str]:
 
 
 def _apply_overrides(configuration: Any, options: ConnectOptions) -> None:
+    """kubectl's flag overrides (client-go clientcmd's merge), on top of the kubeconfig."""
+    if options.certificate_authority and options.insecure_skip_tls_verify:
+        raise ConfigError(
+            "specifying a root certificates file with the insecure flag is not allowed"
+        )
     if options.server:
         configuration.host = options.server.rstrip("/")
     if options.token:
-        configuration.api_key = {"authorization": "Bearer " + options.token}
-    if options.certificate_authority:
-        configuration.ssl_ca_cert = options.certificate_authority
-    if options.insecure_skip_tls_verify:
-        configuration.verify_ssl = False
+        _set_bearer(configuration, "Bearer " + options.token)
+    # Either TLS flag replaces the kubeconfig's pair: --insecure-skip-tls-verify drops its CA,
+    # --certificate-authority turns its insecure-skip-tls-verify off (as clientcmd does).
+    if options.certificate_authority or options.insecure_skip_tls_verify:
+        configuration.ssl_ca_cert = options.certificate_authority or None
+        configuration.verify_ssl = not options.insecure_skip_tls_verify
     if options.tls_server_name:
         configuration.tls_server_name = options.tls_server_name
     # One try per request: urllib3's default 3 retries turn a 2 s timeout into 9 s.
     configuration.retries = 0
 
 
-def _impersonation(options: ConnectOptions) -> dict[str, str]:
-    headers = {}
+def _set_bearer(configuration: Any, value: str) -> None:
+    # Client 35 reads api_key["authorization"], 36 "BearerToken" first: set both.
+    configuration.api_key["BearerToken"] = value
+    configuration.api_key["authorization"] = value
+
+
+def _guard_refresh(configuration: Any, options: ConnectOptions) -> None:
+    """Keep the client's credential refresh from undoing the flags.
+
+    The loader's refresh hook runs before every request and copies the kubeconfig's host,
+    CA, TLS settings and token back onto the Configuration: `-s B` would read cluster A and
+    `--token T` would act as the kubeconfig's user (and, with concurrent requests, a request
+    could go to either). The hook now refreshes into a scratch Configuration, and only a
+    refreshed token (an expiring exec or OIDC credential) is copied over; with --token
+    nothing is refreshed, as kubectl then ignores the kubeconfig's credentials.
+    """
+    import threading
+
+    from kubernetes import client
+
+    hook = configuration.refresh_api_key_hook
+    configuration.refresh_api_key_hook = None
+    if hook is None or options.token:
+        return
+    scratch = client.Configuration()
+    lock = threading.Lock()
+
+    def refresh(target: Any) -> None:
+        with lock:
+            hook(scratch)
+            token = scratch.api_key.get("BearerToken") or scratch.api_key.get("authorization")
+            if token:
+                _set_bearer(target, token)
+
+    configuration.refresh_api_key_hook = refresh
+
+
+def _check_exec_plugin(loader: Any, errors: list[str], *, token_given: bool) -> None:
+    """An exec credential plugin that fails is only logged by the client, and every request
+    then goes out as system:anonymous: say so instead, as kubectl does."""
+    user = getattr(loader, "_user", None)
+    if token_given or not user or "exec" not in user:
+        return
+    if "token" in loader.__dict__ or "cert_file" in loader.__dict__:
+        return
+    command = user["exec"].safe_get("command")
+    reason = _one_line(errors[-1]) if errors else "it gave no token"
+    raise ConfigError(f"getting credentials: exec plugin {command or '?'!s}: {reason[:300]}")
+
+
+class _ErrorCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _logged_errors() -> Iterator[list[str]]:
+    """What the client logs at ERROR while loading (its exec-plugin failures)."""
+    collector = _ErrorCollector()
+    root = logging.getLogger()
+    root.addHandler(collector)
+    try:
+        yield collector.messages
+    finally:
+        root.removeHandler(collector)
+
+
+def _impersonation(options: ConnectOptions) -> list[tuple[str, str]]:
+    """Impersonation headers; a repeated --as-group is a repeated header, as kubectl sends
+    it (one comma-joined value would name a single group "a,b")."""
+    headers = []
     if options.as_user:
-        headers["Impersonate-User"] = options.as_user
-    if options.as_groups:
-        headers["Impersonate-Group"] = ",".join(options.as_groups)
+        headers.append(("Impersonate-User", options.as_user))
+    headers.extend(("Impersonate-Group", group) for group in options.as_groups)
     if options.as_uid:
-        headers["Impersonate-Uid"] = options.as_uid
+        headers.append(("Impersonate-Uid", options.as_uid))
     return headers
 
 

@@ -219,18 +219,8 @@ def proxy_request(
 
     api_path = f"/api/v1/namespaces/{namespace}/pods/{pod}:{port}/proxy/{path.lstrip('/')}"
     try:
-        headers = {"Accept": "*/*"}
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        response = kube.api.call_api(
-            api_path,
-            "GET" if data is None else "POST",
-            header_params=headers,
-            body=json.loads(data) if data is not None else None,
-            auth_settings=["BearerToken"],
-            _preload_content=False,
-            _return_http_data_only=True,
-            _request_timeout=kube.timeout,
+        response = kube.request(
+            "GET" if data is None else "POST", api_path, body=data, accept="*/*"
         )
     except ApiException as exc:
         body = exc.body if isinstance(exc.body, bytes) else (exc.body or "").encode()
