@@ -209,11 +209,13 @@ _JSON_TIME_KEYS = ("time", "ts", "timestamp", "@timestamp", "@t", "datetime", "a
 def _parse_json(line: str) -> Header | None:
     try:
         obj = json.loads(line)
-    except ValueError:
+        if not isinstance(obj, dict):
+            return None
+        fields = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in obj.items()}
+    except (ValueError, RecursionError):
+        # Not JSON, or nested deeper than the parser goes (a hostile 2 KB line can be):
+        # judged as plain text.
         return None
-    if not isinstance(obj, dict):
-        return None
-    fields = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in obj.items()}
     level = Level.UNKNOWN
     for key in _JSON_LEVEL_KEYS:
         value = obj.get(key)
@@ -335,8 +337,22 @@ def _make_record(lines: list[_Line], ref: LogRef | None) -> Record:
     )
 
 
+# A line longer than this keeps its head and tail: a 50 MB line (a dumped payload, a
+# minified bundle) would otherwise cost every pattern a pass over all of it, and what names
+# a failure sits at a line's start (level, message) or end (the exception of a JSON stack).
+_MAX_LINE = 64 * 1024
+_LINE_TAIL = 16 * 1024
+
+
+def cut_line(line: str) -> str:
+    if len(line) <= _MAX_LINE:
+        return line
+    cut = len(line) - (_MAX_LINE - _LINE_TAIL) - _LINE_TAIL
+    return f"{line[: _MAX_LINE - _LINE_TAIL]} ...[{cut} characters cut]... {line[-_LINE_TAIL:]}"
+
+
 def _to_line(number: int, raw: str) -> _Line:
-    time, rest = split_server_time(raw)
+    time, rest = split_server_time(cut_line(raw))
     return _Line(number, time, clean_line(rest))
 
 

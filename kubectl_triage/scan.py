@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from kubectl_triage.evidence import Level, LogRef, Record
 from kubectl_triage.records import (
     _LEVELS,
+    _LINE_TAIL,
+    _MAX_LINE,
     _Grouper,
     _Line,
     _make_record,
@@ -71,10 +73,11 @@ class Prefilter:
         """The words it looks for (as given, before the scan's own rewriting)."""
         return sorted(w.decode("utf-8", "replace") for w in self._words)
 
-    def matches(self, lowered: bytes, start: int) -> Iterator[re.Match[bytes]]:
+    def matches(self, lowered: bytes, start: int, end: int | None = None
+                ) -> Iterator[re.Match[bytes]]:
         if self._regex is None:
             return iter(())
-        return self._regex.finditer(lowered, start)
+        return self._regex.finditer(lowered, start, len(lowered) if end is None else end)
 
     def is_quiet(self, match: re.Match[bytes], line: bytes, lowered_line: bytes) -> bool:
         """True when this hit can be skipped: only level words, and a low-level line."""
@@ -139,7 +142,12 @@ def quick_level(line: str) -> Level:
 
 BLOCK = 1 << 20  # bytes read at a time: large enough for one regex pass to dominate
 _TAIL = 1 << 16  # bytes kept from one block to the next, for walking back into a trace
-_MAX_LINE = 1 << 23  # a "line" longer than this is cut
+_MAX_BLOCK_LINE = 1 << 23  # a "line" longer than this is cut into pieces of this size
+_LONG_LINE = 1 << 16
+# What records.cut_line keeps of a long line, in characters; as bytes of UTF-8 that is at
+# most four times as many (plus a server timestamp), so that much is scanned.
+_HEAD_BYTES = 4 * (_MAX_LINE - _LINE_TAIL) + 64
+_TAIL_BYTES = 4 * _LINE_TAIL
 
 
 def iter_records(chunks: Iterable[bytes], *, ref: LogRef | None = None,
@@ -151,12 +159,19 @@ def iter_records(chunks: Iterable[bytes], *, ref: LogRef | None = None,
     scanner = _Scanner(prefilter, ref)
     scanner.base_line = first_line
     buf = b""
+    pending: list[bytes] = []
+    size = 0
     for chunk in chunks:
-        buf += chunk
-        if len(buf) < BLOCK:
+        pending.append(chunk)
+        size += len(chunk)
+        # Scan once a block of new bytes has come: a line with no end yet is carried,
+        # and joining on every small chunk would copy a long line quadratically often.
+        if size < BLOCK:
             continue
+        buf = b"".join([buf, *pending])
+        pending, size = [], 0
         buf = yield from scanner.scan(buf, final=False)
-    yield from scanner.scan(buf, final=True)
+    yield from scanner.scan(b"".join([buf, *pending]), final=True)
 
 
 def decoded_lines(chunks: Iterable[bytes]) -> Iterator[str]:
@@ -180,7 +195,7 @@ class _Scanner:
     def scan(self, buf: bytes, *, final: bool):  # generator returning the carried bytes
         end = len(buf) if final else buf.rfind(b"\n") + 1
         if end == 0:
-            if len(buf) < _MAX_LINE:
+            if len(buf) < _MAX_BLOCK_LINE:
                 return buf
             end = len(buf)
         lowered = buf[:end].lower()
@@ -188,15 +203,17 @@ class _Scanner:
         counter = _LineCounter(buf, self.base_line)
         carry_from = None
         quiet_until = 0  # the rest of a quiet line: its other level words are quiet too
-        for match in self.prefilter.matches(lowered, self.scan_from):
+        for match in self._hits(buf, lowered, end):
             pos = match.start()
             if pos < done or pos < quiet_until:
                 continue
             line_start = buf.rfind(b"\n", 0, pos) + 1
             line_end = buf.find(b"\n", pos, end)
             line_end = end if line_end < 0 else line_end
-            if self.prefilter.is_quiet(match, buf[line_start:line_end],
-                                       lowered[line_start:line_end]):
+            # A very long line is grouped at once (the record then covers its other
+            # hits): asking of each hit whether it is quiet would read the line each time.
+            if line_end - line_start <= _LONG_LINE and self.prefilter.is_quiet(
+                    match, buf[line_start:line_end], lowered[line_start:line_end]):
                 # Not `done`: the lines below may continue this line's record, and a loud
                 # hit there must walk back over it to group the record as the full path does.
                 quiet_until = line_end
@@ -214,6 +231,13 @@ class _Scanner:
         self.base_line = counter.number_at(keep)
         self.scan_from = (end - keep) if carry_from is None else 0
         return buf[keep:]
+
+    def _hits(self, buf: bytes, lowered: bytes, end: int) -> Iterator[re.Match[bytes]]:
+        """Prefilter hits from scan_from to end, leaving out the middle of very long lines:
+        records.py keeps only a long line's head and tail, so nothing in between can name a
+        failure, and a 50 MB base64 payload would cost the literal scan seconds."""
+        for seg_start, seg_end in _without_long_middles(buf, self.scan_from, end):
+            yield from self.prefilter.matches(lowered, seg_start, seg_end)
 
     def _walk_back(self, buf: bytes, start: int, *, floor: int) -> int:
         for _ in range(_MAX_BACKTRACK):
@@ -251,6 +275,30 @@ class _Scanner:
         if current:
             yield _make_record(current, self.ref)
         return end
+
+
+def _without_long_middles(buf: bytes, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) as spans that skip each long line's middle. Cheap when there is none:
+    one find() per half window shows every window holds a newline."""
+    spans = []
+    pos = start
+    probe = start
+    half = _LONG_LINE // 2
+    while probe < end:
+        if buf.find(b"\n", probe, min(probe + _LONG_LINE, end)) >= 0 or end - probe < _LONG_LINE:
+            probe += half
+            continue
+        line_start = buf.rfind(b"\n", 0, probe) + 1
+        line_end = buf.find(b"\n", probe, end)
+        line_end = end if line_end < 0 else line_end
+        head_end = line_start + _HEAD_BYTES
+        tail_start = line_end - _TAIL_BYTES
+        if head_end < tail_start:
+            spans.append((pos, max(pos, head_end)))
+            pos = max(pos, tail_start)
+        probe = line_end + 1
+    spans.append((pos, end))
+    return [(a, b) for a, b in spans if a < b]
 
 
 def _line_at(buf: bytes, start: int) -> str:
