@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kubectl_triage.errors import BundleError, NotFound, UsageError
+from kubectl_triage.errors import BadRequest, BundleError, NotFound, UsageError
 from kubectl_triage.evidence import Gap, LogRef, ProbeResult
 from kubectl_triage.records import parse_time
 from kubectl_triage.source import KINDS, LogWindow
@@ -248,7 +248,7 @@ def matches_selector(item: dict[str, Any], selector: str) -> bool:
     for requirement in _split_selector(selector):
         m = _REQ.match(requirement)
         if not m:
-            raise ValueError(f"unable to parse requirement: {requirement!r}")
+            raise BadRequest(f"unable to parse requirement: {requirement!r}")
         negate, key, op, value, set_op, values = m.groups()
         if op:
             ok = labels.get(key) == value

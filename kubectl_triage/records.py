@@ -21,10 +21,12 @@ from datetime import datetime, timezone
 from kubectl_triage.evidence import Level, LogRef, Record
 
 # Terminal control sequences: CSI, OSC (ended by BEL or ST), other two-byte ESC sequences,
-# then any remaining C0/C1 control character except TAB. Cluster output is untrusted.
+# then any remaining C0/C1 control character except TAB, and the bidirectional overrides and
+# isolates that make a line read otherwise than it is (U+202A-202E, U+2066-2069). Cluster
+# output is untrusted.
 _CONTROL = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?"
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 )
 # `dapr run` prefixes (== APP ==) and docker-compose prefixes (svc-1  | ).
 _RUN_PREFIX = re.compile(r"^(?:== ?[A-Z]+ ?== ?|[a-z0-9][\w.-]*[-_]\d+\s+\|(?: |$))")
@@ -119,6 +121,13 @@ def one_line(text: str, *, head: int | None = None, cause: int | None = None) ->
     if "\n" not in text:
         return first
     return f"{first[:head]} ... {cause_line(text).strip()[:cause]}"
+
+
+def strip_controls(text: str) -> str:
+    """Text with every control sequence removed; line breaks kept."""
+    if text.isprintable():
+        return text
+    return "\n".join(_CONTROL.sub("", line) for line in text.split("\n"))
 
 
 def clean_line(line: str) -> str:

@@ -245,15 +245,16 @@ def _progress() -> Callable[[int, int], None] | None:
     return show
 
 
-def _emit(report: Any) -> None:
+def _emit(report: Any, *, redact: bool = True) -> None:
     from kubectl_triage.evidence import Severity
-    from kubectl_triage.render import RENDERERS, RenderOptions
+    from kubectl_triage.render import RenderOptions, render
 
     opts, env = _opts(), _env()
     options = RenderOptions(
-        color=env.colour_wanted(no_color=opts.no_color), no_headers=opts.no_headers
+        color=env.colour_wanted(no_color=opts.no_color), no_headers=opts.no_headers,
+        redact=redact,
     )
-    env.stdout.write(RENDERERS[opts.output](report, options))
+    env.stdout.write(render(report, opts.output, options))
     env.stdout.flush()
     if opts.fail_on and any(f.severity >= Severity.parse(opts.fail_on) for f in report.findings):
         raise SystemExit(ExitCode.FINDINGS)
@@ -282,6 +283,8 @@ def version() -> None:
 def main(argv: list[str] | None = None, env: Environment | None = None) -> None:
     env = env or Environment()
     args = list(sys.argv[1:] if argv is None else argv)
+    if not args:  # as kubectl alone does: the help, and success
+        args = ["--help"]
     debug = "--debug" in args
     try:
         cli.main(args=args, prog_name="kubectl triage", standalone_mode=False, obj=env)
@@ -291,20 +294,37 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> None:
         env.stderr.write("Aborted.\n")
         raise SystemExit(ExitCode.FAILED) from None
     except click.ClickException as exc:
-        env.stderr.write(f"error: {exc.format_message()}\n")
+        env.stderr.write(f"error: {_printable(exc.format_message())}\n")
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
             env.stderr.write(f"See '{exc.ctx.command_path} --help'.\n")
         raise SystemExit(ExitCode.USAGE) from None
     except TriageError as exc:
         if debug:
             raise
-        env.stderr.write(f"error: {exc.message}\n")
+        env.stderr.write(f"error: {_printable(exc.message)}\n")
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
     except BrokenPipeError:
         sys.stderr = None  # type: ignore[assignment]  # the reader went away: say nothing
         raise SystemExit(ExitCode.OK) from None
+    except Exception as exc:  # noqa: BLE001 - the one catch-all: a line, never a traceback
+        if debug:
+            raise
+        what = _printable(" ".join(str(exc).split()))[:300]
+        env.stderr.write(
+            f"error: internal error ({type(exc).__name__}: {what}), run with --debug\n"
+        )
+        raise SystemExit(ExitCode.FAILED) from None
+
+
+def _printable(message: str) -> str:
+    """An error message on one terminal line: it may echo a name from the cluster or an
+    argument, and neither may move the cursor or write the clipboard."""
+    from kubectl_triage.records import strip_controls
+    from kubectl_triage.redact import redact_text
+
+    return redact_text(strip_controls(message))
 
 
 # The commands register themselves on `cli` when their modules load (after `cli` exists).

@@ -65,7 +65,8 @@ def probe_openapi(
 def probe_env(app: str, show_secrets: bool, live: bool, container: str) -> None:
     from kubectl_triage.commands.probe import env_report
 
-    _emit(env_report(_run(), app, show_secrets=show_secrets, container=container, live=live))
+    report = env_report(_run(), app, show_secrets=show_secrets, container=container, live=live)
+    _emit(report, redact=not show_secrets)
 
 
 @exec_probe.command(

@@ -28,10 +28,13 @@ def age(then: datetime | None, now: datetime) -> str:
 def parse_duration(text: str) -> timedelta:
     """`--since 5m`, `1h30m`, `90s`, `2h`; a bare number means seconds."""
     text = text.strip()
-    if text.isdigit():
-        return timedelta(seconds=int(text))
     m = _DURATION.match(text)
-    if not text or not m:
+    if not text or not (text.isdigit() or m):
         raise ValueError(f'invalid duration "{text}" (use e.g. 30s, 5m, 1h30m)')
-    h, mi, s = (int(x) if x else 0 for x in m.groups())
-    return timedelta(hours=h, minutes=mi, seconds=s)
+    try:
+        if text.isdigit():
+            return timedelta(seconds=int(text))
+        h, mi, s = (int(x) if x else 0 for x in m.groups())
+        return timedelta(hours=h, minutes=mi, seconds=s)
+    except OverflowError:
+        raise ValueError(f'duration "{text}" is too large') from None

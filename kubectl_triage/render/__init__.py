@@ -1,13 +1,16 @@
 """Report -> text. Pure functions picked by name from `RENDERERS`.
 
-Every string that came from a cluster is untrusted: `safe()` strips terminal control
-sequences before anything reaches a terminal. JSON and YAML escape them by themselves.
+Every string that came from outside (a cluster, a bundle, a log, a user's rules file) is
+untrusted: `render()` passes every string of a report through one sanitiser before any
+renderer sees it: control sequences and bidi overrides removed, secrets redacted (see
+redact.py), unless a command was told to show secrets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
+from typing import Any
 
 from kubectl_triage.report import Report
 
@@ -17,6 +20,33 @@ class RenderOptions:
     color: bool = False
     wide: bool = False
     no_headers: bool = False
+    redact: bool = True  # off only for `exec-probe env --show-secrets`
+
+
+def render(report: Report, output: str, options: RenderOptions) -> str:
+    """The report in format `output`, every outside string sanitised first."""
+    return RENDERERS[output](sanitised(report, redact=options.redact), options)
+
+
+def sanitised(value: Any, *, redact: bool = True) -> Any:
+    """A copy of a report (or any part of one) whose strings are safe to show."""
+    from kubectl_triage.records import strip_controls
+    from kubectl_triage.redact import redact_text
+
+    def clean(item: Any) -> Any:
+        if isinstance(item, str):
+            text = strip_controls(item)
+            return redact_text(text) if redact else text
+        if isinstance(item, (list, tuple)):
+            return type(item)(clean(x) for x in item)
+        if isinstance(item, dict):
+            return {clean(k): clean(v) for k, v in item.items()}
+        if is_dataclass(item) and not isinstance(item, type):
+            changes = {f.name: clean(getattr(item, f.name)) for f in fields(item) if f.init}
+            return replace(item, **changes)
+        return item
+
+    return clean(value)
 
 
 def _table(report: Report, options: RenderOptions) -> str:
@@ -26,8 +56,6 @@ def _table(report: Report, options: RenderOptions) -> str:
 
 
 def _wide(report: Report, options: RenderOptions) -> str:
-    from dataclasses import replace
-
     return _table(report, replace(options, wide=True))
 
 

@@ -8,7 +8,12 @@ from kubectl_triage.report import Report, Table
 
 
 def _cell(text: str) -> str:
-    return safe(text).replace("|", "\\|").replace("\n", " ")
+    """Outside text as inert Markdown: a ticket must not render HTML (`<img onerror=…>`) or
+    links that a log line wrote."""
+    text = safe(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for char in "|[]":
+        text = text.replace(char, "\\" + char)
+    return text.replace("\n", " ")
 
 
 def _table(columns: list[str], rows: list[list[str]]) -> str:
@@ -37,11 +42,11 @@ def render_markdown(report: Report, options: RenderOptions) -> str:
         for f in report.findings:
             where = ", ".join(sorted({w.label() for w in f.where}))
             block = [
-                f"### {f.severity.label.upper()} `{f.rule}`: {f.title} (x{f.count})",
+                f"### {f.severity.label.upper()} `{_cell(f.rule)}`: {_cell(f.title)} (x{f.count})",
                 "",
                 f"- **Where:** {_cell(where)}",
-                f"- **Cause:** {f.cause}",
-                f"- **Fix:** {f.fix}",
+                f"- **Cause:** {_cell(f.cause)}",
+                f"- **Fix:** {_cell(f.fix)}",
             ]
             block += [f"- **Next:** `{_cell(cmd)}`" for cmd in f.next]
             block += ["", "```", safe(f.example)[:4000].replace("```", "'''"), "```"]
