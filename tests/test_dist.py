@@ -195,6 +195,26 @@ def test_zipapp_runs_from_the_archive_when_it_cannot_unpack(unpacked, tmp_path):
     assert not (tmp_path / ".cache").exists()
 
 
+@pytest.mark.slow
+def test_zipapp_does_not_run_code_planted_in_a_shared_cache(unpacked, tmp_path):
+    app = unpacked / "kubectl-triage"
+    cache = tmp_path / "shared"
+    assert isolated(app, "version", home=tmp_path,
+                    extra={"KUBECTL_TRIAGE_ZIPAPP_CACHE": str(cache)}).returncode == 0
+    build = next(cache.glob("zipapp-*"))
+    planted = build / "kubectl_triage" / "cli" / "__init__.py"
+    for stale in planted.parent.glob("__pycache__/__init__.*"):
+        stale.unlink()
+    planted.write_text("print('PLANTED')\ndef main():\n    pass\n")
+    for loosen in (cache, build):  # another user could have written either
+        loosen.chmod(0o777)
+        proc = isolated(app, "version", home=tmp_path,
+                        extra={"KUBECTL_TRIAGE_ZIPAPP_CACHE": str(cache)})
+        assert proc.returncode == 0 and "PLANTED" not in proc.stdout, proc.stdout
+        assert proc.stdout.startswith("kubectl-triage ")
+        loosen.chmod(0o700)
+
+
 def _other_pythons(older: bool) -> list[Path]:
     found = []
     for exe in sorted(PYENV.glob("3.*/bin/python3")):

@@ -70,12 +70,23 @@ def _unpacked(archive):
     if root is None:
         return None
     target = os.path.join(root, "zipapp-" + BUILD_ID)
-    if os.path.isfile(os.path.join(target, COMPLETE)):
-        return target
     try:
+        if os.path.isdir(root) and not _private(root):
+            return None  # someone else could plant code there: run from the archive
+        if os.path.isfile(os.path.join(target, COMPLETE)):
+            return target if _private(target) else None
         return _unpack(archive, root, target)
     except (OSError, ValueError):
         return None  # read-only or full disk: run from the archive
+
+
+def _private(path):
+    """Owned by this user and writable by no one else: code run from it is the archive's.
+    A cache root in a shared folder (a world-writable XDG_CACHE_HOME, /tmp) is not."""
+    if not hasattr(os, "getuid"):
+        return True  # Windows: krew ships this plugin for Linux and macOS only
+    info = os.lstat(path)
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022 and not os.path.islink(path)
 
 
 def _unpack(archive, root, target):
