@@ -8,12 +8,14 @@ out the same as when it was taken.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from kubectl_triage import names
 from kubectl_triage.errors import BadRequest, BundleError, NotFound, UsageError
 from kubectl_triage.evidence import Gap, LogRef, ProbeResult
 from kubectl_triage.records import parse_time
@@ -31,30 +33,69 @@ def open_bundle(path: Path) -> BundleSource:
     return BundleSource(path)
 
 
+# A bundle of a busy namespace is a few MB; past this an archive is refused before a byte
+# is written (a gzip bomb would otherwise fill $TMPDIR).
+MAX_EXTRACTED = 512 << 20
+MAX_MEMBERS = 100_000
+_EXTRACT_PREFIX = "kubectl-triage-bundle-"
+
+
 def _extract(archive: Path) -> Path:
-    """Into a temporary directory removed at exit; no absolute, `..` or link members."""
+    """Into a private temporary directory removed at exit (and, if this run is killed, by
+    the next one); only plain files and folders, no absolute or `..` names, size capped."""
     import atexit
     import shutil
     import tarfile
     import tempfile
 
-    target = Path(tempfile.mkdtemp(prefix="kubectl-triage-bundle-"))
+    _remove_orphans(Path(tempfile.gettempdir()))
+    target = Path(tempfile.mkdtemp(prefix=f"{_EXTRACT_PREFIX}{os.getpid()}-"))
     atexit.register(shutil.rmtree, target, True)
     try:
         with tarfile.open(archive, "r:gz") as tar:
             members = tar.getmembers()
-            for m in members:
-                if (
-                    m.name.startswith("/")
-                    or ".." in Path(m.name).parts
-                    or not (m.isfile() or m.isdir())
-                ):
-                    raise BundleError(f"bundle {archive}: unsafe member {m.name!r}")
+            _check_members(archive, members)
             tar.extractall(target, members=members)  # noqa: S202 - members checked above
-    except (OSError, tarfile.TarError) as exc:
-        raise BundleError(f"bundle {archive}: cannot read: {exc}") from None
+    except (OSError, EOFError, tarfile.TarError) as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        reason = "the archive is truncated" if isinstance(exc, EOFError) else str(exc)
+        raise BundleError(f"bundle {archive}: cannot read: {reason}") from None
+    except BundleError:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
     tops = [p for p in target.iterdir() if p.is_dir()]
     return tops[0] if len(tops) == 1 and not (target / MANIFEST).exists() else target
+
+
+def _check_members(archive: Path, members: list[Any]) -> None:
+    if len(members) > MAX_MEMBERS:
+        raise BundleError(f"bundle {archive}: more than {MAX_MEMBERS} files")
+    total = 0
+    for m in members:
+        if m.name.startswith("/") or ".." in Path(m.name).parts or not (m.isfile() or m.isdir()):
+            raise BundleError(f"bundle {archive}: unsafe member {m.name!r}")
+        total += m.size
+    if total > MAX_EXTRACTED:
+        raise BundleError(
+            f"bundle {archive}: unpacks to {total >> 20} MiB, over the {MAX_EXTRACTED >> 20}"
+            " MiB a bundle may hold"
+        )
+
+
+def _remove_orphans(tmp: Path) -> None:
+    """Extraction folders of runs that were killed (their process is gone)."""
+    import shutil
+
+    for path in tmp.glob(f"{_EXTRACT_PREFIX}*-*"):
+        pid = path.name[len(_EXTRACT_PREFIX):].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or path.lstat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def demo_path() -> Path:
@@ -78,10 +119,7 @@ class BundleSource:
         path = self.root / MANIFEST
         if not path.is_file():
             return {}
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise BundleError(f"bundle {self.root}: cannot read {MANIFEST}: {exc}") from None
+        data = self._json(path)
         return data if isinstance(data, dict) else {}
 
     def default_namespace(self) -> str:
@@ -101,7 +139,7 @@ class BundleSource:
         if kind == "nodes":
             files = [self.root / "nodes.json"]
         elif namespace:
-            files = [self.root / namespace / f"{kind}.json"]
+            files = [self.root / names.check("namespace", namespace) / f"{kind}.json"]
         else:
             files = sorted(self.root.glob(f"*/{kind}.json"))
         items: list[dict[str, Any]] = []
@@ -114,28 +152,63 @@ class BundleSource:
             if kind == "pods" and not path.parent.is_dir():
                 raise NotFound(f'namespace "{path.parent.name}" is not in bundle {self.root}')
             return []
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise BundleError(f"bundle {self.root}: cannot read {path.name}: {exc}") from None
+        data = self._json(path)
         namespace = path.parent.name if path.parent != self.root else ""
         items = data.get("items") or [] if isinstance(data, dict) else []
-        for item in items:  # a kubectl dump leaves namespace in metadata; be sure
+        if not isinstance(items, list):
+            items = []
+        for index, item in enumerate(items):
+            self._check_item(path, index, item, kind=kind)
             meta = item.setdefault("metadata", {})
-            if namespace and kind != "nodes":
+            if namespace and kind != "nodes":  # a kubectl dump leaves it out; be sure
                 meta.setdefault("namespace", namespace)
         return items
 
+    def _check_item(self, path: Path, index: int, item: Any, *, kind: str) -> None:
+        """An object the rest of the code can read: a mapping whose metadata, spec and
+        status are mappings; a pod's name (it names a folder) a Kubernetes name."""
+        where = f"bundle {self.root}: {path.relative_to(self.root)}: item {index}"
+        if not isinstance(item, dict):
+            raise BundleError(f"{where} is not a Kubernetes object")
+        for key in ("metadata", "spec", "status"):
+            if key in item and not isinstance(item[key], dict):
+                raise BundleError(f"{where}: {key} is not a mapping")
+        name = (item.get("metadata") or {}).get("name")
+        if kind == "pods" and not (isinstance(name, str) and names.is_valid("name", name)):
+            raise BundleError(f"{where}: {name!r} is not a valid Kubernetes name")
+
+    def _json(self, path: Path) -> Any:
+        try:
+            return json.loads(self._inside(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+            raise BundleError(f"bundle {self.root}: cannot read {path.name}: {reason}") from None
+
+    def _inside(self, path: Path) -> Path:
+        """`path`, if it is a regular file of this bundle: a link (to /proc/self/environ,
+        to ~/.kube/config) would make a crafted bundle read, and copy on, any local file."""
+        rel = path.relative_to(self.root)
+        current = self.root
+        for part in rel.parts:
+            current = current / part
+            if current.is_symlink():
+                raise BundleError(f"bundle {self.root}: {rel} is a link; a bundle holds files")
+        return path
+
     def log(self, ref: LogRef, window: LogWindow) -> Iterator[bytes]:
-        folder = self.root / ref.namespace / ref.pod
+        folder = self.root / names.check("namespace", ref.namespace) / names.check(
+            "name", ref.pod
+        )
         path = folder / (
-            f"{ref.container}.previous.log" if ref.previous else f"{ref.container}.log"
+            f"{names.check('container', ref.container)}.previous.log"
+            if ref.previous
+            else f"{ref.container}.log"
         )
         if path.is_file():
-            return _windowed(_read_chunks(path), window, self.now())
+            return _windowed(_read_chunks(self._inside(path)), window, self.now())
         dump = folder / "logs.txt"
         if dump.is_file() and not ref.previous:
-            return _windowed(iter([_dump_section(dump, ref)]), window, self.now())
+            return _windowed(iter([_dump_section(self._inside(dump), ref)]), window, self.now())
         what = "previous log" if ref.previous else "log"
         raise NotFound(f"no {what} of container {ref.container} of pod {ref.pod} in the bundle")
 
@@ -169,14 +242,13 @@ class BundleSource:
         raise UsageError("--live reads a running process: it needs a cluster, not a bundle")
 
     def _probes(self, namespace: str, pod: str) -> list[dict[str, Any]]:
-        path = self.root / namespace / pod / "probes.json"
+        path = self.root / names.check("namespace", namespace) / names.check("name", pod)
+        path = path / "probes.json"
         if not path.is_file():
             return []
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise BundleError(f"bundle {self.root}: cannot read {path}: {exc}") from None
-        return [e for e in data.get("probes") or [] if isinstance(e, dict)]
+        data = self._json(path)
+        probes = data.get("probes") if isinstance(data, dict) else None
+        return [e for e in probes or [] if isinstance(e, dict)]
 
     def recorded_gaps(self) -> list[Gap]:
         gaps = []
@@ -223,13 +295,36 @@ def _windowed(chunks: Iterator[bytes], window: LogWindow, now: datetime) -> Iter
     if window.tail is None and window.since is None:
         yield from chunks
         return
-    lines = b"".join(chunks).splitlines(keepends=True)
+    from collections import deque
+
+    lines = _lines(chunks)
     if window.since is not None:
         cutoff = now - window.since
-        lines = [ln for ln in lines if (_line_time(ln) or cutoff) >= cutoff]
+        lines = (ln for ln in lines if (_line_time(ln) or cutoff) >= cutoff)
     if window.tail is not None and window.tail >= 0:
-        lines = lines[-window.tail :] if window.tail else []
-    yield b"".join(lines)
+        # Only the last `tail` lines are ever held (the whole log was, 3.5-5.5x its size).
+        kept = deque(lines, maxlen=window.tail) if window.tail else deque()
+        yield b"".join(kept)
+        return
+    batch: list[bytes] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= 4096:
+            yield b"".join(batch)
+            batch = []
+    if batch:
+        yield b"".join(batch)
+
+
+def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    rest = b""
+    for chunk in chunks:
+        parts = (rest + chunk).split(b"\n")
+        rest = parts.pop()
+        for part in parts:
+            yield part + b"\n"
+    if rest:
+        yield rest
 
 
 def _line_time(line: bytes) -> datetime | None:

@@ -298,3 +298,11 @@ def test_certificate_authority_with_insecure_flag_is_refused(tmp_path, https, pk
         "error: specifying a root certificates file with the insecure flag is not allowed\n"
     )
     assert not https.requests
+
+
+def test_a_namespace_that_is_a_path_never_reaches_the_server(servers, kubeconfig):
+    a, _ = servers
+    result = run("--kubeconfig", str(kubeconfig), "-n", "../../api/v1/secrets?x=", "status")
+    assert result.code == 1
+    assert result.stderr.startswith("error: invalid namespace '../../api/v1/secrets?x='")
+    assert not a.requests

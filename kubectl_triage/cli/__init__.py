@@ -229,6 +229,10 @@ def _run():
     opts = _opts()
     source = _source()
     namespace = None if opts.all_namespaces else opts.namespace or source.default_namespace()
+    if namespace:  # it becomes part of an API path or a bundle folder
+        from kubectl_triage import names
+
+        names.check("namespace", namespace)
     return Run(source=source, namespace=namespace, ruleset=_ruleset(), progress=_progress())
 
 

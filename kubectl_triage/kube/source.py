@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
+from kubectl_triage import names
 from kubectl_triage.evidence import Gap, LogRef, ProbeResult
 from kubectl_triage.kube.client import Kube
 from kubectl_triage.kube.config import ConnectOptions, resolve
@@ -50,7 +51,7 @@ class LiveSource:
     def list(self, kind: str, namespace: str | None, *, selector: str = "") -> list[dict[str, Any]]:
         base = _PATHS[kind]
         if namespace and kind not in _CLUSTER_SCOPED:
-            path = f"{base}/namespaces/{namespace}/{kind}"
+            path = f"{base}/namespaces/{names.check('namespace', namespace)}/{kind}"
         else:
             path = f"{base}/{kind}"
         query = {"labelSelector": selector or None}
@@ -67,7 +68,8 @@ class LiveSource:
         }
         if query["tailLines"] == -1:
             query["tailLines"] = None
-        path = f"/api/v1/namespaces/{ref.namespace}/pods/{ref.pod}/log"
+        namespace, pod = names.check("namespace", ref.namespace), names.check("name", ref.pod)
+        path = f"/api/v1/namespaces/{namespace}/pods/{pod}/log"
         # Following waits as long as the container is quiet: no read timeout then.
         return self.kube.stream(path, query, idle_timeout=not window.follow)
 

@@ -1,0 +1,112 @@
+"""A bundle is untrusted input: a crafted one cannot make the plugin read or write outside
+it, fill the disk, or crash with a traceback."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from kubectl_triage import bundle as bundle_module
+from tests.helpers import run
+
+DEMO = Path(__file__).parents[1] / "kubectl_triage" / "demo" / "taskflow"
+NS = "taskflow"
+
+
+@pytest.fixture
+def demo_copy(tmp_path) -> Path:
+    target = tmp_path / "b"
+    shutil.copytree(DEMO, target)
+    return target
+
+
+def _pods(root: Path) -> dict:
+    return json.loads((root / NS / "pods.json").read_text())
+
+
+def test_a_pod_named_like_a_path_is_refused(demo_copy):
+    pods = _pods(demo_copy)
+    pods["items"][0]["metadata"]["name"] = "../../outside"
+    (demo_copy / NS / "pods.json").write_text(json.dumps(pods))
+    result = run("--bundle", str(demo_copy), "-n", NS, "summary")
+    assert result.code == 1 and result.stderr.count("\n") == 1
+    assert "'../../outside' is not a valid Kubernetes name" in result.stderr
+
+
+def test_a_log_that_is_a_link_is_not_followed(demo_copy, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("ERROR AKIA-outside-the-bundle ConnectionRefusedError: refused\n")
+    log = demo_copy / NS / "taskflow-api-7c9d8f6b5-q8z4m" / "api.log"
+    log.unlink()
+    log.symlink_to(secret)
+    result = run("--bundle", str(demo_copy), "-n", NS, "logs", "taskflow-api", "-o", "json")
+    assert "outside-the-bundle" not in result.stdout
+    assert "is a link; a bundle holds files" in result.stdout + result.stderr
+
+
+def test_namespace_argument_is_a_kubernetes_name(demo_copy):
+    result = run("--bundle", str(demo_copy), "-n", "../../etc", "status")
+    assert result.code == 1
+    assert result.stderr.startswith("error: invalid namespace '../../etc'")
+
+
+@pytest.mark.parametrize("items, message", [
+    (["a"], "item 0 is not a Kubernetes object"),
+    ([{"metadata": {"name": "web-1"}, "status": "Running"}], "item 0: status is not a mapping"),
+])
+def test_wrong_types_in_a_bundle_are_one_line(demo_copy, items, message):
+    (demo_copy / NS / "pods.json").write_text(json.dumps({"kind": "PodList", "items": items}))
+    result = run("--bundle", str(demo_copy), "-n", NS, "status")
+    assert result.code == 1 and result.stderr.count("\n") == 1
+    assert message in result.stderr
+
+
+def _archive(path: Path, files: dict[str, bytes]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_an_archive_that_unpacks_too_large_is_refused_before_writing(tmp_path, monkeypatch):
+    monkeypatch.setattr(bundle_module, "MAX_EXTRACTED", 1 << 20)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    bomb = _archive(tmp_path / "bomb.tar.gz", {"b/taskflow/pods.json": b"\0" * (2 << 20)})
+    result = run("--bundle", str(bomb), "status")
+    assert result.code == 1
+    assert "over the 1 MiB a bundle may hold" in result.stderr
+    assert not list((tmp_path / "tmp").iterdir()), "something was extracted"
+
+
+def test_a_truncated_archive_is_one_line(tmp_path):
+    good = _archive(tmp_path / "g.tar.gz", {"b/taskflow/pods.json": os.urandom(200_000)})
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(good.read_bytes()[:50_000])
+    result = run("--bundle", str(cut), "status")
+    assert result.code == 1 and result.stderr.count("\n") == 1
+    assert "cannot read" in result.stderr
+
+
+def test_a_killed_runs_extraction_folder_is_removed_by_the_next_run(tmp_path, monkeypatch):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    orphan = tmp / "kubectl-triage-bundle-999999999-abc"  # no such process
+    orphan.mkdir()
+    alive = tmp / f"kubectl-triage-bundle-{os.getpid()}-def"
+    alive.mkdir()
+    archive = tmp_path / "demo.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(DEMO, arcname="taskflow")
+    assert run("--bundle", str(archive), "status").code == 0
+    assert not orphan.exists() and alive.exists()
