@@ -146,3 +146,17 @@ def test_silent_server_times_out_with_request_timeout(tmp_path):
         result = run("--kubeconfig", str(path), "--request-timeout", "1s", "events")
     assert result.code == 1
     assert "timed out" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_kubeconfig_alias_bomb_is_refused_in_one_short_line(tmp_path):
+    bomb = tmp_path / "cfg"
+    bomb.write_text(
+        "a: &a [x,x,x,x,x,x,x,x,x]\n"
+        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n"
+                  for i in range(8))
+        + "clusters: *i\n"
+    )
+    result = run("--kubeconfig", str(bomb), "status")
+    assert result.code == 1
+    assert result.stderr == f"error: kubeconfig {bomb} refused: its aliases expand to more " \
+        "than 1000000 values (an alias bomb)\n"

@@ -73,14 +73,18 @@ def merge_kubeconfigs(paths: list[Path]) -> dict[str, Any]:
     """kubectl's merge: first file wins for every named entry and for current-context."""
     import yaml
 
+    from kubectl_triage import safeyaml
+
     merged: dict[str, Any] = {"clusters": [], "contexts": [], "users": [], "current-context": ""}
     for path in paths:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = safeyaml.load_file(path) or {}
         except OSError as exc:
             raise ConfigError(f"cannot read kubeconfig {path}: {exc.strerror}") from None
-        except yaml.YAMLError:
+        except (yaml.YAMLError, UnicodeDecodeError):
             raise ConfigError(f"kubeconfig {path} is not valid YAML") from None
+        except safeyaml.YAMLRefused as exc:
+            raise ConfigError(f"kubeconfig {path} refused: {exc}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"kubeconfig {path} is not a kubeconfig (expected a mapping)")
         for section in ("clusters", "contexts", "users"):
@@ -289,4 +293,4 @@ def _quiet_client_logging() -> None:
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+    return " ".join(str(exc)[:2000].split())[:300]
