@@ -1,7 +1,7 @@
 """A rule: one known failure pattern as data, validated once when the table is loaded.
 
-Built-in rows (rules/table.py) and a user's YAML rows go through the same `make_rule`, so a
-user rule is checked exactly like a built-in one and errors name the file and the rule.
+Built-in rows (rules/builtin.yaml) and a user's YAML rows go through the same `make_rule`, so
+a user rule is checked exactly like a built-in one and errors name the file and the rule.
 """
 
 from __future__ import annotations
