@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kubectl_triage.errors import RulesFileError
+from kubectl_triage.rules import cache, literals
 from kubectl_triage.rules.model import Rule, RuleError, make_rule
 
 BUILTIN = "builtin.yaml"
@@ -26,7 +27,7 @@ def default_rules_path(env: dict[str, str] | None = None) -> Path:
 
 
 def builtin_rules() -> list[Rule]:
-    return parse_rules(builtin_text(), source=BUILTIN, origin="built-in")
+    return parse_rules(builtin_text(), source=BUILTIN, origin="built-in", cached=True)
 
 
 def builtin_text() -> str:
@@ -54,10 +55,28 @@ def read_rules_file(path: Path) -> list[Rule]:
     return parse_rules(text, source=str(path))
 
 
-def parse_rules(text: str, *, source: str, origin: str | None = None) -> list[Rule]:
+def parse_rules(
+    text: str, *, source: str, origin: str | None = None, cached: bool = False
+) -> list[Rule]:
     """The rules of one YAML document (`rules:` and a list of rows, or the bare list);
-    `source` names it in errors, `origin` (default: `source`) is what each rule records."""
+    `source` names it in errors, `origin` (default: `source`) is what each rule records.
+    `cached`: rows and derived literals come from rules/cache.py when it holds this text
+    (the built-in table: a user's few rows cost little to read); either way every row goes
+    through `make_rule`."""
+    entry = cache.load(source, text) if cached else None
+    if entry is not None:
+        rows, known = entry
+        literals.remember(known)
+        return _make_rules(rows, source, origin)
     rows = _rows(text, source)
+    rules = _make_rules(rows, source, origin)
+    if cached:
+        patterns = [p.pattern for rule in rules for p in rule.patterns]
+        cache.store(source, text, rows=rows, literals=literals.known_of(patterns))
+    return rules
+
+
+def _make_rules(rows: list[Any], source: str, origin: str | None) -> list[Rule]:
     rules = []
     for index, row in enumerate(rows, 1):
         if not isinstance(row, dict):
