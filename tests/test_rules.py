@@ -3,10 +3,12 @@ literals the prefilter scans for, and users' rules files."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kubectl_triage.errors import RulesFileError
 from kubectl_triage.evidence import Level, Record
@@ -15,7 +17,8 @@ from kubectl_triage.rules import load as load_module
 from kubectl_triage.rules.engine import LEVEL_LITERALS, RuleSet, analyze_chunks
 from kubectl_triage.rules.literals import required_literals
 from kubectl_triage.rules.load import builtin_rules, load_rules, read_rules_file
-from kubectl_triage.rules.model import ID_RE, Specificity
+from kubectl_triage.rules.model import ID_RE, Specificity, make_rule, rule_row
+from tests.helpers import run
 
 RULES = builtin_rules()
 RULESET = RuleSet(RULES)
@@ -315,3 +318,43 @@ def test_an_unwritable_cache_is_no_error(tmp_path, monkeypatch):
     blocker.write_text("not a directory")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     assert builtin_rules() == RULES
+
+
+# ---- one schema: the table, a user's file and `rules show -o yaml` spell a row alike --------
+
+def test_every_built_in_row_is_spelled_as_rules_show_prints_it():
+    rows = yaml.safe_load(load_module.builtin_text())["rules"]
+    for row in rows:
+        printed = rule_row(make_rule(row))
+        assert printed == row and list(printed) == list(row), row["id"]
+
+
+def _pasted(shown: str) -> str:
+    """The lines under `rule:` pasted as one item of a user's `rules:` list."""
+    lines = shown.splitlines()
+    block = lines[lines.index("rule:") + 1:]
+    # the row ends at the next top-level key (a blank line may sit inside a quoted sample)
+    block = block[:next((i for i, ln in enumerate(block) if ln and not ln.startswith("  ")),
+                        len(block))]
+    return "rules:\n" + "\n".join(("- " if i == 0 else "  " if ln else "") + ln[2:]
+                                  for i, ln in enumerate(block)) + "\n"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_rules_show_yaml_pastes_back_into_a_rules_file_as_the_same_rule(rule, tmp_path):
+    shown = run("rules", "show", rule.id, "-o", "yaml")
+    assert shown.code == 0, shown.stderr
+    pasted = _write(tmp_path, _pasted(shown.stdout))
+    saved = tmp_path / "saved.yaml"  # the whole output, `> saved.yaml`
+    saved.write_text(shown.stdout, encoding="utf-8")
+    for path in (pasted, saved):
+        (loaded,) = read_rules_file(path)
+        assert loaded.origin == str(path)
+        assert dataclasses.replace(loaded, origin=rule.origin) == rule
+
+
+def test_no_cache_is_written_when_the_zipapp_cache_is_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("KUBECTL_TRIAGE_ZIPAPP_CACHE", "off")
+    assert builtin_rules() == RULES
+    assert list(tmp_path.iterdir()) == []

@@ -16,6 +16,7 @@ import hashlib
 import marshal
 import os
 import sys
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -26,16 +27,24 @@ from kubectl_triage import __version__
 _FORMAT = 1  # bump when the entry's shape changes
 
 
-def cache_dir(env: os._Environ[str] | dict[str, str] | None = None) -> Path:
+def cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
+    """The zipapp's cache folder (packaging/zipapp/_kubectl_triage_boot.py), its setting
+    honoured: KUBECTL_TRIAGE_ZIPAPP_CACHE=off means no cache is written at all."""
     env = os.environ if env is None else env
+    root = env.get("KUBECTL_TRIAGE_ZIPAPP_CACHE")
+    if root:
+        return None if root == "off" else Path(root)
     base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "kubectl-triage"
 
 
 def load(source: str, text: str) -> tuple[list[Any], dict[str, Any]] | None:
     """The rows and derived literals cached for this text, or None."""
+    path = _path(source)
+    if path is None:
+        return None
     try:
-        entry = marshal.loads(_path(source).read_bytes())
+        entry = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if not isinstance(entry, dict) or entry.get("key") != _key(text):
@@ -51,6 +60,8 @@ def store(source: str, text: str, *, rows: list[Any], literals: dict[str, Any]) 
     import tempfile  # only on a miss: its import (random, shutil) costs a hit ~5 ms
 
     path = _path(source)
+    if path is None:
+        return
     try:
         data = marshal.dumps({"key": _key(text), "rows": rows, "literals": literals})
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,9 +72,10 @@ def store(source: str, text: str, *, rows: list[Any], literals: dict[str, Any]) 
         return
 
 
-def _path(source: str) -> Path:
+def _path(source: str) -> Path | None:
+    folder = cache_dir()
     name = hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return cache_dir() / f"rules-{name}.marshal"
+    return None if folder is None else folder / f"rules-{name}.marshal"
 
 
 def _key(text: str) -> str:

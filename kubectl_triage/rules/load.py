@@ -1,7 +1,8 @@
 """Builds the rule set of a run: the built-in table, then the user's rows on top.
 
 Both are YAML read by the same code (`parse_rules`): the built-in table is the package's
-`rules/builtin.yaml`, so a built-in row pastes into a user's file unchanged. A user row with a
+`rules/builtin.yaml`, so a built-in row, or the output of `rules show ID -o yaml` (one row
+under `rule:`), pastes into a user's file unchanged. A user row with a
 built-in id replaces that row; a new id adds one. The user's file is `--rules FILE`, else
 `$XDG_CONFIG_HOME/kubectl-triage/rules.yaml` when it exists.
 """
@@ -100,6 +101,8 @@ def _rows(text: str, source: str) -> list[Any]:
         where = f" (line {mark.line + 1})" if mark else ""
         raise RulesFileError(f"{source}: not valid YAML{where}") from None
     rows = data.get("rules") if isinstance(data, dict) else data
+    if isinstance(data, dict) and rows is None and isinstance(data.get("rule"), dict):
+        rows = [data["rule"]]  # `rules show ID -o yaml` saved as it is: one row under `rule:`
     if not isinstance(rows, list):
         raise RulesFileError(f"{source}: expected a list of rules under `rules:`")
     return rows

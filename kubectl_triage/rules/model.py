@@ -17,6 +17,8 @@ from kubectl_triage.rules.literals import required_literals
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SCOPES = frozenset({"log", "event", "status"})
+_SCOPE_ORDER = ("log", "event", "status")  # as rows list them
+_DEFAULT_SCOPES = frozenset({"log"})
 
 
 class Specificity(enum.IntEnum):
@@ -40,7 +42,7 @@ class Rule:
     # Empty when some pattern has no certain text: the rule then reads every record.
     literals: tuple[str, ...]
     exclude: tuple[re.Pattern[str], ...] = ()
-    scopes: frozenset[str] = frozenset({"log"})
+    scopes: frozenset[str] = _DEFAULT_SCOPES
     min_level: Level = Level.UNKNOWN  # records below this level (when known) are skipped
     specificity: Specificity = Specificity.SPECIFIC
     samples: tuple[str, ...] = ()
@@ -95,7 +97,7 @@ def make_rule(row: Mapping[str, Any], *, origin: str = "built-in") -> Rule:
         raise RuleError(rule_id, "id must be kebab-case (a-z, 0-9 and -)")
     patterns = _compile_all(rule_id, "patterns", row["patterns"])
     literals = _literals(patterns)
-    scopes = frozenset(_strings(rule_id, "scopes", row.get("scopes", ["log"])))
+    scopes = frozenset(_strings(rule_id, "scopes", row.get("scopes", sorted(_DEFAULT_SCOPES))))
     if not scopes <= SCOPES:
         raise RuleError(rule_id, f"scopes must be among {', '.join(sorted(SCOPES))}")
     try:
@@ -121,6 +123,26 @@ def make_rule(row: Mapping[str, Any], *, origin: str = "built-in") -> Rule:
         counter_samples=tuple(_strings(rule_id, "counter_samples", row.get("counter_samples", []))),
         origin=origin,
     )
+
+
+def rule_row(rule: Rule) -> dict[str, Any]:
+    """The row that `make_rule` turns into `rule`: builtin.yaml's keys in its order, defaults
+    left out. `rules show ID -o yaml` prints it, so it pastes into a rules file unchanged."""
+    row: dict[str, Any] = {"id": rule.id, "title": rule.title, "severity": rule.severity.label}
+    if rule.scopes != _DEFAULT_SCOPES:
+        row["scopes"] = [s for s in _SCOPE_ORDER if s in rule.scopes]
+    if rule.specificity is not Specificity.SPECIFIC:
+        row["specificity"] = rule.specificity.name.lower()
+    if rule.min_level is not Level.UNKNOWN:
+        row["min_level"] = rule.min_level.name.lower()
+    row["patterns"] = [p.pattern for p in rule.patterns]
+    if rule.exclude:
+        row["exclude"] = [p.pattern for p in rule.exclude]
+    row["cause"], row["fix"] = rule.cause, rule.fix
+    for key in ("next", "samples", "counter_samples"):
+        if getattr(rule, key):
+            row[key] = list(getattr(rule, key))
+    return row
 
 
 def _strings(rule_id: str, name: str, value: Any) -> list[str]:
