@@ -358,3 +358,12 @@ def test_no_cache_is_written_when_the_zipapp_cache_is_off(tmp_path, monkeypatch)
     monkeypatch.setenv("KUBECTL_TRIAGE_ZIPAPP_CACHE", "off")
     assert builtin_rules() == RULES
     assert list(tmp_path.iterdir()) == []
+
+
+def test_rules_test_warns_of_a_rule_that_makes_every_line_be_read(tmp_path):
+    path = _write(tmp_path, GOOD.format(id="slow-call", pattern="\\\\d{5,}ms").replace(
+        "ERROR card declined by provider", "WARN call took 12000ms"))
+    result = run("rules", "test", str(path), "-o", "json")
+    assert result.code == 0, result.stderr
+    checks = {c["step"]: c["verdict"] for c in result.json()["checks"]}
+    assert checks["slow-call: prefilter"] == "warn"

@@ -85,6 +85,10 @@ def rules_test_report(path: Path) -> Report:
             )
         if not rule.samples:
             checks.append(Check(f"{rule.id}: sample", Verdict.WARN, "no samples: add some"))
+        if not rule.literals:
+            checks.append(Check(f"{rule.id}: prefilter", Verdict.WARN,
+                                "a pattern has no certain text of 3+ characters: every log "
+                                "line is read, slower"))
     return Report(
         context="-",
         namespace="-",
