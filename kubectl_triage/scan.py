@@ -104,14 +104,18 @@ class Prefilter:
 # Bytes by how common they are in lower-cased logs, most common first (measured on access,
 # JSON and logrus lines); bytes not listed count as rare.
 _COMMON = b' 0e12t:ao"3i4s5n6r789-.l/dcpu=_hmgf,kyw'
-_TAIL_MIN = 6
+_TAIL_MIN = 5  # `fused` of `refused`: five bytes from a rare one still hit few lines
+_HOT = 20  # rarity of the 20 most common bytes and up: space, 0, e, 1, 2, t, … s, n, r
 
 
 def _rare_tail(word: bytes, common: bytes = b"") -> bytes:
+    """The word from its rarest byte on, skipping tails that normal traffic holds, but
+    never from one of the most common bytes (a space): `re` would try the trie at each."""
     if len(word) <= _TAIL_MIN:
         return word
     starts = sorted(range(len(word) - _TAIL_MIN + 1), key=lambda i: _rarity(word[i]))
-    return next((word[i:] for i in starts if word[i:] not in common), word)
+    usable = [i for i in starts if _rarity(word[i]) < _HOT] or starts
+    return next((word[i:] for i in usable if word[i:] not in common), word[usable[0]:])
 
 
 def _rarity(byte: int) -> int:

@@ -7,15 +7,16 @@ each piece of the regex gets the exact strings it matches (while they are few), 
 its matches start and end with, and strings every match contains; a sequence crosses its
 pieces' sets, so `status(?:_code)?[=:] ?503` yields `status=503`, `status_code: 503` …,
 not the `status` that half of all access logs hold. Among the sets that are certain, the one
-whose strings occur in no line of rules/normal-traffic.txt wins, then the longest shortest
-string. When nothing of 3+ characters is certain (`\\d+`, `.*`), the answer is None and the
-rule is read on every line (see RuleSet).
+whose strings occur least in rules/normal-traffic.txt wins, then the longest shortest string
+(up to 7 characters), then the fewest strings. When nothing of 3+ characters is certain
+(`\\d+`, `.*`), the answer is None and the rule is read on every line (see RuleSet).
 
 Imports the standard library only.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,7 +36,9 @@ MIN_LITERAL = 3  # shorter literals would make the prefilter hit on most lines
 _MAX_SET = 168
 _MAX_CLASS = 4  # [_ -] is three strings; \w or [a-z] is any character
 _MAX_COPIES = 3  # (ab){1,3} is expanded; (ab){1,9} is summarised
-_LONG = 10  # characters: a literal this long is rare enough in normal traffic
+# Characters: a literal this long is rare enough in normal traffic; past it, fewer strings
+# count more (the scan's trie stays small): ` configured`, not 30 spellings of the phrase.
+_LONG = 7
 _RARE_MIN = 5  # characters: shorter strings are never counted as rare
 
 _EMPTY = frozenset({""})
@@ -54,7 +57,11 @@ class _Info:
     def of_exact(strings: frozenset[str]) -> _Info:
         if len(strings) > _MAX_SET:
             return _Info(None, _EMPTY, _EMPTY, _EMPTY)
-        return _Info(strings, strings, strings, strings)
+        # What all of them start or end with is one string every match holds: ` configured`
+        # of the 30 spellings of `no (?:pubsub|state store|…)s? (?:is |are )?configured`.
+        ends = frozenset({_common_end(strings)}) if len(strings) > 1 else strings
+        starts = frozenset({_common_start(strings)}) if len(strings) > 1 else strings
+        return _Info(strings, strings, strings, _best([strings, starts, ends]))
 
     def with_inner(self, *others: frozenset[str]) -> _Info:
         return _Info(self.exact, self.prefix, self.suffix, _best([self.inner, *others]))
@@ -70,7 +77,7 @@ class _Info:
 
 
 _ANY = _Info(None, _EMPTY, _EMPTY, _EMPTY)  # one unknown character, or anything at all
-_NOTHING = _Info.of_exact(_EMPTY)  # zero-width: anchors, \b, lookarounds
+_NOTHING = _Info(_EMPTY, _EMPTY, _EMPTY, _EMPTY)  # zero-width: anchors, \b, lookarounds
 
 
 # Derived sets by pattern text: filled by required_literals, or from the cache (rules/cache.py).
@@ -119,13 +126,17 @@ def _best(sets: Iterable[frozenset[str]]) -> frozenset[str]:
     # longest shortest string, up to _LONG: beyond it a longer string hardly hits fewer
     # lines, and fewer strings keep the prefilter's trie small (`datacontenttype` rather
     # than 64 spellings of `["data", "datacontenttype", "id"`).
-    return max(sets, key=lambda s: (_rare(s), min(_score(s), _LONG), -len(s), _score(s)))
+    return max(sets, key=lambda s: (-_hits(s), min(_score(s), _LONG), -len(s), _score(s)))
 
 
-def _rare(strings: frozenset[str]) -> bool:
-    # A short string (`429`) is absent from a few dozen sample lines by chance, not by rarity.
+def _hits(strings: frozenset[str]) -> int:
+    """How often the set occurs in normal traffic (fewer is better)."""
     text = common_text()
-    return _score(strings) >= _RARE_MIN and not any(s in text for s in strings)
+    if _score(strings) < _RARE_MIN:
+        # A short string (`429`) is absent from a few dozen sample lines by chance, not by
+        # rarity: it counts as hitting everything.
+        return len(text)
+    return sum(text.count(s) for s in strings)
 
 
 @cache
@@ -133,6 +144,14 @@ def common_text() -> str:
     """rules/normal-traffic.txt, lower-case, without its comment lines."""
     raw = resources.files(__package__).joinpath("normal-traffic.txt").read_text("utf-8")
     return "\n".join(ln for ln in raw.lower().splitlines() if not ln.startswith("#"))
+
+
+def _common_start(strings: frozenset[str]) -> str:
+    return os.path.commonprefix(list(strings))
+
+
+def _common_end(strings: frozenset[str]) -> str:
+    return os.path.commonprefix([s[::-1] for s in strings])[::-1]
 
 
 def _minimal(strings: frozenset[str]) -> frozenset[str]:
