@@ -3,17 +3,22 @@ literals the prefilter scans for, and users' rules files."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kubectl_triage.errors import RulesFileError
 from kubectl_triage.evidence import Level, Record
+from kubectl_triage.rules import cache
+from kubectl_triage.rules import load as load_module
 from kubectl_triage.rules.engine import LEVEL_LITERALS, RuleSet, analyze_chunks
+from kubectl_triage.rules.literals import required_literals
 from kubectl_triage.rules.load import builtin_rules, load_rules, read_rules_file
-from kubectl_triage.rules.model import ID_RE, Specificity
-from kubectl_triage.rules.table import ROWS
+from kubectl_triage.rules.model import ID_RE, Specificity, make_rule, rule_row
+from tests.helpers import run
 
 RULES = builtin_rules()
 RULESET = RuleSet(RULES)
@@ -108,7 +113,7 @@ def test_event_and_pod_status_texts_name_their_rule(text, rule_id):
 
 
 def test_every_design_id_exists_once_and_is_kebab_case():
-    ids = [row["id"] for row in ROWS]
+    ids = [rule.id for rule in RULES]  # every row of rules/builtin.yaml, in order
     assert len(ids) == len(set(ids))
     assert set(ids) >= DESIGN_IDS
     assert all(ID_RE.match(i) for i in ids)
@@ -148,7 +153,10 @@ def test_normal_traffic_holds_no_literal_and_gives_no_finding():
     text = NORMAL_LOG.read_text(encoding="utf-8")
     assert len(text.splitlines()) >= 200
     lowered = text.lower()
-    quiet = set(LEVEL_LITERALS)
+    # The prefilter's quiet words: the engine's level words, and the derived literals that are
+    # level words themselves (crash-loop's `Error` status, the exception line's `Error`).
+    quiet = {w.decode() for w in RULESET.prefilter.quiet_words}
+    assert quiet - set(LEVEL_LITERALS) == {"error"}
     for rule in RULES:
         hits = [w for w in rule.literals if w not in quiet and w in lowered]
         assert not hits, (rule.id, hits)
@@ -191,7 +199,6 @@ def test_a_user_rule_file_adds_a_rule(tmp_path):
      "unknown field(s): colour"),
     (GOOD.format(id="card-declined", pattern="card declined").replace(
         "    fix: Ask the customer for another card.\n", ""), "missing field(s): fix"),
-    (GOOD.format(id="card-declined", pattern="\\\\d+"), "no literal text"),
 ])
 def test_a_bad_user_rule_names_the_file_the_rule_and_the_problem(tmp_path, body, problem):
     path = _write(tmp_path, body)
@@ -216,3 +223,147 @@ def test_a_user_rule_overrides_the_built_in_row_with_its_id(tmp_path):
     assert "crash-loop" not in [
         f.rule for f in analyze_chunks([b"web-1   0/1   CrashLoopBackOff   7   14m\n"],
                                        ruleset).findings()]
+
+
+# ---- derived literals: the prefilter never hides a line the rules would match -------------
+
+ALL_TEXTS = [pytest.param(s, id=f"{r.id}-{kind}{i}") for r in RULES
+             for kind, texts in (("s", r.samples), ("c", r.counter_samples))
+             for i, s in enumerate(texts)]
+
+
+@pytest.mark.parametrize("text", ALL_TEXTS)
+def test_the_prefilter_drops_no_line_the_full_rules_would_match(text):
+    full = {f.rule for f in analyze_chunks([text.encode()], RULESET, all_lines=True).findings()}
+    fast = {f.rule for f in analyze_chunks([text.encode()], RULESET).findings()}
+    assert full <= fast
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_every_match_of_a_pattern_holds_one_of_its_derived_literals(rule):
+    for text in (*rule.samples, *rule.counter_samples):
+        for pattern in rule.patterns:
+            found_match = pattern.search(text)
+            if found_match:
+                words = required_literals(pattern.pattern)
+                assert words and any(w in found_match.group().lower() for w in words), (
+                    pattern.pattern, found_match.group())
+
+
+@pytest.mark.parametrize("pattern, literals", [
+    ("card declined", {"card declined"}),
+    (r"status(?:[_ ]?code)?[=:] ?404\b",
+     {f"status{c}{s}404" for c in ("", "_code", " code", "code") for s in ("=", "= ", ":", ": ")}),
+    (r"(?:Error|Exception) in thread", {" in thread"}),
+    (r"no (?:pubsub|state store)s? (?:is |are )?configured", {" configured"}),
+    (r"\d+ms", None),
+    (r"(?:foo|\w+) refused", {" refused"}),
+])
+def test_literals_are_derived_from_the_regex(pattern, literals):
+    assert required_literals(pattern) == (None if literals is None else frozenset(literals))
+
+
+def test_a_user_rule_gets_derived_literals(tmp_path):
+    path = _write(tmp_path, GOOD.format(id="card-declined",
+                                        pattern="card (?:declined|refused) by (?:stripe|adyen)"))
+    (rule,) = read_rules_file(path)
+    assert set(rule.literals) == {"card declined by ", "card refused by "}
+    ruleset = RuleSet(load_rules(path, use_default=False))
+    assert not ruleset.prefilter.keep_all
+    ids = [f.rule for f in analyze_chunks([b"INFO ok\nERROR card refused by adyen\n"],
+                                          ruleset).findings()]
+    assert ids == ["card-declined"]
+
+
+def test_a_user_rule_without_certain_text_is_read_on_every_line(tmp_path):
+    path = _write(tmp_path, GOOD.format(id="slow-call", pattern="\\\\d{5,}ms"))
+    (rule,) = read_rules_file(path)
+    assert rule.literals == ()
+    ruleset = RuleSet(load_rules(path, use_default=False))
+    assert ruleset.prefilter.keep_all  # no line may be skipped: nothing certain to look for
+    ids = [f.rule for f in analyze_chunks([b"INFO ok\nWARN call took 12000ms\n"],
+                                          ruleset).findings()]
+    assert ids == ["slow-call"]
+
+
+def test_a_retired_literals_field_is_accepted_and_ignored(tmp_path):
+    path = _write(tmp_path, GOOD.format(id="card-declined", pattern="card declined")
+                  + "    literals: [car]\n")
+    (rule,) = read_rules_file(path)
+    assert rule.literals == ("card declined",)
+
+
+# ---- the built-in table's cache ------------------------------------------------------------
+
+def test_the_built_in_table_is_read_from_its_cache_and_equal(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = builtin_rules()  # a miss: parses the YAML and writes the entry
+    (entry,) = (tmp_path / "kubectl-triage").iterdir()
+    monkeypatch.setattr(load_module, "_rows", lambda *_: pytest.fail("YAML parsed on a hit"))
+    assert builtin_rules() == first == RULES
+
+
+def test_a_corrupt_or_stale_cache_entry_is_a_miss(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    builtin_rules()
+    (entry,) = (tmp_path / "kubectl-triage").iterdir()
+    entry.write_bytes(b"\x00garbage")
+    assert builtin_rules() == RULES
+    assert cache.load(load_module.BUILTIN, load_module.builtin_text()) is not None  # rewritten
+    assert cache.load(load_module.BUILTIN, load_module.builtin_text() + "#\n") is None
+
+
+def test_an_unwritable_cache_is_no_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert builtin_rules() == RULES
+
+
+# ---- one schema: the table, a user's file and `rules show -o yaml` spell a row alike --------
+
+def test_every_built_in_row_is_spelled_as_rules_show_prints_it():
+    rows = yaml.safe_load(load_module.builtin_text())["rules"]
+    for row in rows:
+        printed = rule_row(make_rule(row))
+        assert printed == row and list(printed) == list(row), row["id"]
+
+
+def _pasted(shown: str) -> str:
+    """The lines under `rule:` pasted as one item of a user's `rules:` list."""
+    lines = shown.splitlines()
+    block = lines[lines.index("rule:") + 1:]
+    # the row ends at the next top-level key (a blank line may sit inside a quoted sample)
+    block = block[:next((i for i, ln in enumerate(block) if ln and not ln.startswith("  ")),
+                        len(block))]
+    return "rules:\n" + "\n".join(("- " if i == 0 else "  " if ln else "") + ln[2:]
+                                  for i, ln in enumerate(block)) + "\n"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_rules_show_yaml_pastes_back_into_a_rules_file_as_the_same_rule(rule, tmp_path):
+    shown = run("rules", "show", rule.id, "-o", "yaml")
+    assert shown.code == 0, shown.stderr
+    pasted = _write(tmp_path, _pasted(shown.stdout))
+    saved = tmp_path / "saved.yaml"  # the whole output, `> saved.yaml`
+    saved.write_text(shown.stdout, encoding="utf-8")
+    for path in (pasted, saved):
+        (loaded,) = read_rules_file(path)
+        assert loaded.origin == str(path)
+        assert dataclasses.replace(loaded, origin=rule.origin) == rule
+
+
+def test_no_cache_is_written_when_the_zipapp_cache_is_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("KUBECTL_TRIAGE_ZIPAPP_CACHE", "off")
+    assert builtin_rules() == RULES
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rules_test_warns_of_a_rule_that_makes_every_line_be_read(tmp_path):
+    path = _write(tmp_path, GOOD.format(id="slow-call", pattern="\\\\d{5,}ms").replace(
+        "ERROR card declined by provider", "WARN call took 12000ms"))
+    result = run("rules", "test", str(path), "-o", "json")
+    assert result.code == 0, result.stderr
+    checks = {c["step"]: c["verdict"] for c in result.json()["checks"]}
+    assert checks["slow-call: prefilter"] == "warn"

@@ -10,7 +10,7 @@ from kubectl_triage.evidence import Verdict
 from kubectl_triage.report import Check, Report, Table
 from kubectl_triage.rules.engine import RuleSet, analyze_chunks
 from kubectl_triage.rules.load import builtin_rules, read_rules_file
-from kubectl_triage.rules.model import Rule
+from kubectl_triage.rules.model import rule_row
 
 
 def rules_list_report(ruleset: RuleSet) -> Report:
@@ -49,25 +49,9 @@ def rules_show_report(ruleset: RuleSet, rule_id: str) -> Report:
         namespace="-",
         command="rules",
         tables=(table,),
-        extra={"rule": _rule_dict(rule)},
+        # The row as a rules file spells it (rule_row): `-o yaml` pastes back unchanged.
+        extra={"rule": rule_row(rule)},
     )
-
-
-def _rule_dict(rule: Rule) -> dict:
-    return {
-        "id": rule.id,
-        "title": rule.title,
-        "severity": rule.severity.label,
-        "scopes": sorted(rule.scopes),
-        "cause": rule.cause,
-        "fix": rule.fix,
-        "next": list(rule.next),
-        "patterns": [p.pattern for p in rule.patterns],
-        "literals": list(rule.literals),
-        "exclude": [p.pattern for p in rule.exclude],
-        "samples": list(rule.samples),
-        "counterSamples": list(rule.counter_samples),
-    }
 
 
 def rules_test_report(path: Path) -> Report:
@@ -101,6 +85,10 @@ def rules_test_report(path: Path) -> Report:
             )
         if not rule.samples:
             checks.append(Check(f"{rule.id}: sample", Verdict.WARN, "no samples: add some"))
+        if not rule.literals:
+            checks.append(Check(f"{rule.id}: prefilter", Verdict.WARN,
+                                "a pattern has no certain text of 3+ characters: every log "
+                                "line is read, slower"))
     return Report(
         context="-",
         namespace="-",

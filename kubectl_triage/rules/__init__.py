@@ -1,5 +1,5 @@
 """The rules table (data), the engine that applies it, and the few detectors that need code.
 
 Pure: nothing here talks to a cluster. Imports `evidence`, `records` and the standard library
-(PyYAML only to read a user's rules file).
+(PyYAML to read the rules table, rules/builtin.yaml, and a user's rules file).
 """

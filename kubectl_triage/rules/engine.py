@@ -15,6 +15,7 @@ from kubectl_triage.evidence import Level, LogRef, Record
 from kubectl_triage.records import cause_line
 from kubectl_triage.report import Finding, Group, Where, sort_findings
 from kubectl_triage.rules import detectors
+from kubectl_triage.rules.literals import common_text
 from kubectl_triage.rules.model import Rule, Specificity
 from kubectl_triage.scan import Prefilter, trie_pattern
 
@@ -33,6 +34,20 @@ LEVEL_LITERALS = (
 )
 
 
+def quiet_literals(rules: Sequence[Rule]) -> set[str]:
+    """Derived literals the prefilter may treat as level words ("error", "exception"): a
+    benign line that merely says "error" and whose own level is below WARNING is no finding
+    (DESIGN.md: level detection comes before keyword matching)."""
+    return {word for rule in rules for word in rule.literals if _is_level_word(word)}
+
+
+def _is_level_word(word: str) -> bool:
+    # "error", "errors", "failed", "exception", "panicked"; not "errimagepull", "failedmount"
+    return word.isalpha() and any(
+        word.startswith(level) and len(word) - len(level) <= 6 for level in LEVEL_LITERALS
+    )
+
+
 @dataclass(frozen=True)
 class Match:
     rule: Rule
@@ -45,29 +60,38 @@ class RuleSet:
         self.rules = tuple(sorted(rules, key=lambda r: -r.specificity))
         self.by_id = {r.id: r for r in rules}
         literals = [w for r in rules for w in r.literals]
-        self.prefilter = Prefilter([*literals, *detectors.LITERALS], quiet_words=LEVEL_LITERALS)
+        self.prefilter = Prefilter(
+            [*literals, *detectors.LITERALS],
+            quiet_words=[*LEVEL_LITERALS, *quiet_literals(rules)],
+            keep_all=any(not r.literals and "log" in r.scopes for r in rules),
+            common=common_text().encode(),
+        )
         self._index_literals()
 
     def _index_literals(self) -> None:
         """One regex pass over a record names the rules whose literals it holds; the per-rule
         loop over ~600 literals cost ~50 us a record. At each position the trie matches the
-        longest literal, so each word maps to the rules of every literal that begins it."""
+        longest literal, so each word maps to the rules of every literal that begins it.
+        A rule without literals is a candidate for every record."""
         by_word: dict[bytes, set[int]] = {}
         for index, rule in enumerate(self.rules):
             for word in rule.literals:
                 by_word.setdefault(word.encode(), set()).add(index)
-        words = sorted(by_word)
+        self._always = frozenset(i for i, r in enumerate(self.rules) if not r.literals)
         self._candidates = {
-            word: frozenset().union(*(by_word[w] for w in words if word.startswith(w)))
-            for word in words
+            word: frozenset().union(
+                self._always, *(by_word.get(word[:n], ()) for n in range(1, len(word) + 1))
+            )
+            for word in by_word
         }
+        words = sorted(by_word)
         self._literal_re = re.compile(b"(?=(" + trie_pattern(words) + b"))") if words else None
 
     def _candidate_rules(self, lowered: str) -> frozenset[int]:
         if self._literal_re is None:
-            return frozenset()
+            return self._always
         found = {m.group(1) for m in self._literal_re.finditer(lowered.encode("utf-8", "replace"))}
-        return frozenset().union(*(self._candidates[w] for w in found))
+        return frozenset().union(self._always, *(self._candidates[w] for w in found))
 
     def classify(self, record: Record) -> Match | None:
         lowered = record.text.lower()

@@ -1,7 +1,7 @@
 """A rule: one known failure pattern as data, validated once when the table is loaded.
 
-Built-in rows (rules/table.py) and a user's YAML rows go through the same `make_rule`, so a
-user rule is checked exactly like a built-in one and errors name the file and the rule.
+Built-in rows (rules/builtin.yaml) and a user's YAML rows go through the same `make_rule`, so
+a user rule is checked exactly like a built-in one and errors name the file and the rule.
 """
 
 from __future__ import annotations
@@ -13,17 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubectl_triage.evidence import Level, Severity
-
-try:  # the regex parser moved in 3.11; its API is the same
-    import re._parser as sre_parse  # type: ignore[import-not-found]
-    from re._constants import BRANCH, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN  # type: ignore
-except ImportError:  # Python 3.10
-    import sre_parse  # type: ignore[no-redef]
-    from sre_constants import BRANCH, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN  # type: ignore
+from kubectl_triage.rules.literals import required_literals
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SCOPES = frozenset({"log", "event", "status"})
-_MIN_LITERAL = 3  # shorter literals would make the prefilter hit on most lines
+_SCOPE_ORDER = ("log", "event", "status")  # as rows list them
+_DEFAULT_SCOPES = frozenset({"log"})
 
 
 class Specificity(enum.IntEnum):
@@ -43,9 +38,11 @@ class Rule:
     fix: str
     next: tuple[str, ...]
     patterns: tuple[re.Pattern[str], ...]
-    literals: tuple[str, ...]  # lower-case; every match of a pattern contains one
+    # Derived from the patterns (rules/literals.py), lower-case: every match contains one.
+    # Empty when some pattern has no certain text: the rule then reads every record.
+    literals: tuple[str, ...]
     exclude: tuple[re.Pattern[str], ...] = ()
-    scopes: frozenset[str] = frozenset({"log"})
+    scopes: frozenset[str] = _DEFAULT_SCOPES
     min_level: Level = Level.UNKNOWN  # records below this level (when known) are skipped
     specificity: Specificity = Specificity.SPECIFIC
     samples: tuple[str, ...] = ()
@@ -53,7 +50,7 @@ class Rule:
     origin: str = "built-in"
 
     def matches(self, text: str, lowered: str) -> bool:
-        if not any(word in lowered for word in self.literals):
+        if self.literals and not any(word in lowered for word in self.literals):
             return False
         if not any(p.search(text) for p in self.patterns):
             return False
@@ -75,7 +72,6 @@ _FIELDS = {
     "fix",
     "next",
     "patterns",
-    "literals",
     "exclude",
     "scopes",
     "min_level",
@@ -84,11 +80,14 @@ _FIELDS = {
     "counter_samples",
 }
 _REQUIRED = ("id", "title", "severity", "cause", "fix", "patterns")
+# Accepted and ignored: literals were written by hand before they were derived from the
+# patterns; a file that still has them loads, and the derived ones never miss a match.
+_RETIRED = frozenset({"literals"})
 
 
 def make_rule(row: Mapping[str, Any], *, origin: str = "built-in") -> Rule:
     rule_id = str(row.get("id", "?"))
-    unknown = set(row) - _FIELDS
+    unknown = set(row) - _FIELDS - _RETIRED
     if unknown:
         raise RuleError(rule_id, f"unknown field(s): {', '.join(sorted(unknown))}")
     missing = [f for f in _REQUIRED if not row.get(f)]
@@ -97,8 +96,8 @@ def make_rule(row: Mapping[str, Any], *, origin: str = "built-in") -> Rule:
     if not ID_RE.match(rule_id):
         raise RuleError(rule_id, "id must be kebab-case (a-z, 0-9 and -)")
     patterns = _compile_all(rule_id, "patterns", row["patterns"])
-    literals = _literals(rule_id, row, patterns)
-    scopes = frozenset(_strings(rule_id, "scopes", row.get("scopes", ["log"])))
+    literals = _literals(patterns)
+    scopes = frozenset(_strings(rule_id, "scopes", row.get("scopes", sorted(_DEFAULT_SCOPES))))
     if not scopes <= SCOPES:
         raise RuleError(rule_id, f"scopes must be among {', '.join(sorted(SCOPES))}")
     try:
@@ -126,6 +125,26 @@ def make_rule(row: Mapping[str, Any], *, origin: str = "built-in") -> Rule:
     )
 
 
+def rule_row(rule: Rule) -> dict[str, Any]:
+    """The row that `make_rule` turns into `rule`: builtin.yaml's keys in its order, defaults
+    left out. `rules show ID -o yaml` prints it, so it pastes into a rules file unchanged."""
+    row: dict[str, Any] = {"id": rule.id, "title": rule.title, "severity": rule.severity.label}
+    if rule.scopes != _DEFAULT_SCOPES:
+        row["scopes"] = [s for s in _SCOPE_ORDER if s in rule.scopes]
+    if rule.specificity is not Specificity.SPECIFIC:
+        row["specificity"] = rule.specificity.name.lower()
+    if rule.min_level is not Level.UNKNOWN:
+        row["min_level"] = rule.min_level.name.lower()
+    row["patterns"] = [p.pattern for p in rule.patterns]
+    if rule.exclude:
+        row["exclude"] = [p.pattern for p in rule.exclude]
+    row["cause"], row["fix"] = rule.cause, rule.fix
+    for key in ("next", "samples", "counter_samples"):
+        if getattr(rule, key):
+            row[key] = list(getattr(rule, key))
+    return row
+
+
 def _strings(rule_id: str, name: str, value: Any) -> list[str]:
     if isinstance(value, str):
         value = [value]
@@ -144,60 +163,12 @@ def _compile_all(rule_id: str, name: str, value: Any) -> tuple[re.Pattern[str], 
     return tuple(compiled)
 
 
-def _literals(
-    rule_id: str, row: Mapping[str, Any], patterns: tuple[re.Pattern[str], ...]
-) -> tuple[str, ...]:
-    if row.get("literals"):
-        return tuple(w.lower() for w in _strings(rule_id, "literals", row["literals"]))
+def _literals(patterns: tuple[re.Pattern[str], ...]) -> tuple[str, ...]:
     found: set[str] = set()
     for pattern in patterns:
         words = required_literals(pattern.pattern)
-        if not words:
-            raise RuleError(
-                rule_id,
-                f"pattern {pattern.pattern!r} has no literal text of "
-                f"{_MIN_LITERAL}+ characters that every match contains; add "
-                "`literals:` (words one of which every match contains)",
-            )
+        if words is None:
+            return ()  # one pattern without certain text: no literal can rule a line out
         found |= words
-    return tuple(sorted(found))
-
-
-def required_literals(pattern: str) -> set[str] | None:
-    """Lower-case strings one of which every match of `pattern` contains, or None."""
-    try:
-        parsed = sre_parse.parse(pattern, re.IGNORECASE)
-    except re.error:
-        return None
-    return _sequence(list(parsed))
-
-
-def _sequence(items: list) -> set[str] | None:
-    candidates: list[set[str]] = []
-    run: list[str] = []
-
-    def flush() -> None:
-        if len(run) >= _MIN_LITERAL:
-            candidates.append({"".join(run).lower()})
-        run.clear()
-
-    for op, av in items:
-        if op is LITERAL:
-            run.append(chr(av))
-            continue
-        flush()
-        sub: set[str] | None = None
-        if op is SUBPATTERN:
-            sub = _sequence(list(av[-1]))
-        elif op is BRANCH:
-            alts = [_sequence(list(alt)) for alt in av[1]]
-            sub = set().union(*alts) if alts and all(alts) else None
-        elif op in (MAX_REPEAT, MIN_REPEAT) and av[0] >= 1:
-            sub = _sequence(list(av[2]))
-        if sub:
-            candidates.append(sub)
-    flush()
-    if not candidates:
-        return None
-    # The best set: its shortest word longest (fewest prefilter hits), then fewest words.
-    return max(candidates, key=lambda s: (min(map(len, s)), -len(s)))
+    # A word that holds another of the rule's words adds nothing: a line with it holds both.
+    return tuple(sorted(w for w in found if not any(o != w and o in w for o in found)))
