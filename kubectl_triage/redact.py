@@ -30,10 +30,11 @@ _URL_CREDENTIAL = re.compile(
     r"(?=[^@/\s?#]+(?:[/\s?#]|$))",
     re.IGNORECASE,
 )
-# name=value, name: value, "name": "value" — the name says secret.
+# name=value, name: value, "name": "value" — the name ends in a secret word
+# (io.jsonwebtoken.SignatureException: ... is a class name, not a token).
 _KEY_VALUE = re.compile(
     r"(?P<key>\b[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key"
-    r"|client[_-]?secret|private[_-]?key)[\w.-]*\b)"
+    r"|client[_-]?secret|private[_-]?key)\b)"
     r"(?P<sep>[\"']?\s*[=:]\s*)(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s,;&\"'}]+)",
     re.IGNORECASE,
 )

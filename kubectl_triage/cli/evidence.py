@@ -184,7 +184,7 @@ def rules_list() -> None:
     """Every rule: id, severity, where it looks, title."""
     from kubectl_triage.commands.rules import rules_list_report
 
-    _emit(rules_list_report(_ruleset()))
+    _emit(rules_list_report(_ruleset()), redact=False)  # the table's own samples, not cluster data
 
 
 @rules.command("show", epilog=_example("kubectl triage rules show wrong-endpoint"))
@@ -193,7 +193,7 @@ def rules_show(rule_id: str) -> None:
     """One rule with its cause, fix, next commands, patterns and samples."""
     from kubectl_triage.commands.rules import rules_show_report
 
-    _emit(rules_show_report(_ruleset(), rule_id))
+    _emit(rules_show_report(_ruleset(), rule_id), redact=False)
 
 
 @rules.command(
