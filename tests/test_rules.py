@@ -276,7 +276,7 @@ def test_a_user_rule_gets_derived_literals(tmp_path):
 
 
 def test_a_user_rule_without_certain_text_is_read_on_every_line(tmp_path):
-    path = _write(tmp_path, GOOD.format(id="slow-call", pattern="\\\\d{5,}ms"))
+    path = _write(tmp_path, GOOD.format(id="slow-call", pattern="\\\\b\\\\d{5,}ms"))
     (rule,) = read_rules_file(path)
     assert rule.literals == ()
     ruleset = RuleSet(load_rules(path, use_default=False))
@@ -361,9 +361,46 @@ def test_no_cache_is_written_when_the_zipapp_cache_is_off(tmp_path, monkeypatch)
 
 
 def test_rules_test_warns_of_a_rule_that_makes_every_line_be_read(tmp_path):
-    path = _write(tmp_path, GOOD.format(id="slow-call", pattern="\\\\d{5,}ms").replace(
+    path = _write(tmp_path, GOOD.format(id="slow-call", pattern="\\\\b\\\\d{5,}ms").replace(
         "ERROR card declined by provider", "WARN call took 12000ms"))
     result = run("rules", "test", str(path), "-o", "json")
     assert result.code == 0, result.stderr
     checks = {c["step"]: c["verdict"] for c in result.json()["checks"]}
     assert checks["slow-call: prefilter"] == "warn"
+
+
+@pytest.mark.parametrize("pattern, why", [
+    ("(a+)+$", "exponential"),
+    ("(\\\\w+\\\\s?)*done", "exponential"),
+    ("\\\\w*Timeout", "opens with an unbounded repeat"),
+    ("\\\\d+/\\\\d+ nodes", "opens with an unbounded repeat"),
+])
+def test_a_user_rule_that_backtracks_without_bound_is_refused(tmp_path, pattern, why):
+    path = _write(tmp_path, GOOD.format(id="slow-regex", pattern=pattern))
+    result = run("--rules", str(path), "rules", "list")
+    assert result.code == 2, result.stdout
+    assert "refused" in result.stderr and why in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_no_built_in_pattern_backtracks_without_bound():
+    from kubectl_triage.rules.regexlint import backtracking_risk
+
+    risky = {(r.id, p.pattern) for r in builtin_rules() for p in (*r.patterns, *r.exclude)
+             if backtracking_risk(p.pattern)}
+    assert not risky
+
+
+def test_a_rules_file_alias_bomb_or_binary_is_one_line(tmp_path):
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(
+        "a: &a [x,x,x,x,x,x,x,x,x]\n"
+        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n"
+                  for i in range(8))
+        + "rules: *i\n"
+    )
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"\xff\xfe rules: []")
+    for path, message in ((bomb, "alias bomb"), (binary, "not UTF-8")):
+        result = run("--rules", str(path), "rules", "list")
+        assert result.code == 2 and message in result.stderr and result.stderr.count("\n") == 1

@@ -10,7 +10,7 @@ from kubectl_triage.evidence import Verdict
 from kubectl_triage.report import Check, Report, Table
 from kubectl_triage.rules.engine import RuleSet, analyze_chunks
 from kubectl_triage.rules.load import builtin_rules, read_rules_file
-from kubectl_triage.rules.model import rule_row
+from kubectl_triage.rules.model import CAMEL, Rule, rule_row
 
 
 def rules_list_report(ruleset: RuleSet) -> Report:
@@ -49,9 +49,17 @@ def rules_show_report(ruleset: RuleSet, rule_id: str) -> Report:
         namespace="-",
         command="rules",
         tables=(table,),
-        # The row as a rules file spells it (rule_row): `-o yaml` pastes back unchanged.
-        extra={"rule": rule_row(rule)},
+        # The row as a rules file spells it (rule_row), keys in the report's camelCase:
+        # `-o yaml` pastes back unchanged, `-o json` keeps the keys it always had.
+        extra={"rule": _shown(rule)},
     )
+
+
+def _shown(rule: Rule) -> dict[str, object]:
+    row: dict[str, object] = {CAMEL.get(k, k): v for k, v in rule_row(rule).items()}
+    # Derived now, and ignored when a file gives them; kept for scripts that read them.
+    row["literals"] = list(rule.literals)
+    return row
 
 
 def rules_test_report(path: Path) -> Report:

@@ -49,10 +49,16 @@ def load_rules(path: Path | None = None, *, use_default: bool = True) -> list[Ru
 
 def read_rules_file(path: Path) -> list[Rule]:
     """The rules of a user's YAML file; any problem is one RulesFileError naming the file."""
+    from kubectl_triage import safeyaml
+
     try:
+        if path.stat().st_size > safeyaml.MAX_BYTES:
+            raise RulesFileError(f"{path}: larger than {safeyaml.MAX_BYTES >> 20} MiB")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RulesFileError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise RulesFileError(f"{path}: not UTF-8 text") from None
     return parse_rules(text, source=str(path))
 
 
@@ -92,14 +98,18 @@ def _make_rules(rows: list[Any], source: str, origin: str | None) -> list[Rule]:
 def _rows(text: str, source: str) -> list[Any]:
     import yaml  # not at import time: `--help` never pays for PyYAML
 
-    # libyaml's loader when PyYAML has it (~10x faster); the zipapp's pure-Python one else.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    from kubectl_triage import safeyaml
+
+    # safeyaml uses libyaml's loader when PyYAML has it (~10x faster), and refuses alias
+    # bombs: ~/.config/kubectl-triage/rules.yaml is loaded by every command.
     try:
-        data: Any = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader
+        data: Any = safeyaml.load_text(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
         raise RulesFileError(f"{source}: not valid YAML{where}") from None
+    except safeyaml.YAMLRefused as exc:
+        raise RulesFileError(f"{source}: refused: {exc}") from None
     rows = data.get("rules") if isinstance(data, dict) else data
     if isinstance(data, dict) and rows is None and isinstance(data.get("rule"), dict):
         rows = [data["rule"]]  # `rules show ID -o yaml` saved as it is: one row under `rule:`

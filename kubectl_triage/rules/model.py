@@ -85,7 +85,14 @@ _REQUIRED = ("id", "title", "severity", "cause", "fix", "patterns")
 _RETIRED = frozenset({"literals"})
 
 
+# The JSON report spells keys in camelCase (`rules show -o json|yaml` prints them so);
+# a rules file may use either spelling, so what `rules show` printed pastes back.
+CAMEL = {"counter_samples": "counterSamples", "min_level": "minLevel"}
+_SNAKE = {camel: snake for snake, camel in CAMEL.items()}
+
+
 def make_rule(row: Mapping[str, Any], *, origin: str = "built-in") -> Rule:
+    row = {_SNAKE.get(key, key): value for key, value in row.items()}
     rule_id = str(row.get("id", "?"))
     unknown = set(row) - _FIELDS - _RETIRED
     if unknown:
@@ -154,12 +161,17 @@ def _strings(rule_id: str, name: str, value: Any) -> list[str]:
 
 
 def _compile_all(rule_id: str, name: str, value: Any) -> tuple[re.Pattern[str], ...]:
+    from kubectl_triage.rules.regexlint import backtracking_risk
+
     compiled = []
     for text in _strings(rule_id, name, value):
         try:
             compiled.append(re.compile(text, re.IGNORECASE))
         except re.error as exc:
             raise RuleError(rule_id, f"{name}: bad regex {text!r}: {exc}") from None
+        risk = backtracking_risk(text)
+        if risk:
+            raise RuleError(rule_id, f"{name}: regex {text!r} refused: {risk}")
     return tuple(compiled)
 
 
