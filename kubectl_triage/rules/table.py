@@ -575,6 +575,35 @@ ROWS: list[dict[str, Any]] = [
             "DEBUG Evicted 3 entries from the LRU cache",
         ],
     },
+    {
+        # Found mostly by the `service-no-endpoints` detector (a Service's selector against
+        # the ready pods); the patterns name the same fact where a log or an event says it.
+        "id": "service-no-endpoints",
+        "title": "Service has no ready endpoint (its selector matches no ready pod)",
+        "severity": "error",
+        "patterns": [
+            r"no endpoints available for service",
+            r"does not have any active endpoints?\b",
+        ],
+        "cause": "Nothing behind the Service can take a connection: no pod carries the "
+                 "Service's selector labels (a typo, a renamed label, a workload scaled to "
+                 "zero or never deployed), or the pods that do are not Ready. Its clients get "
+                 "connection refused or time out, and crash-loop if they need it at start-up.",
+        "fix": "Compare the Service's selector with the labels of the pods meant to serve it; "
+               "start or scale up the workload behind it and fix what keeps its pods from "
+               "being Ready.",
+        "next": ["kubectl describe service {service}", "kubectl triage status"],
+        "samples": [
+            'Error from server (ServiceUnavailable): no endpoints available for service '
+            '"postgres"',
+            'W1127 23:01:02.000 controller.go:1000] Service "taskflow/postgres" does not have '
+            "any active Endpoint.",
+        ],
+        "counter_samples": [
+            "INFO endpoints available for service postgres: 1",
+            "DEBUG Service \"taskflow/postgres\" has 2 active endpoints",
+        ],
+    },
     # ---- dapr (daprd sidecar logs, the app's view of its sidecar) ---------------------------
     {
         "id": "dapr-app-channel",
