@@ -111,6 +111,8 @@ class BundleSource:
 
     def _items(self, path: Path, kind: str) -> list[dict[str, Any]]:
         if not path.is_file():
+            if kind == "endpointslices":  # neither our bundles nor kubectl's dump save them
+                raise NotFound(f"no EndpointSlices in bundle {self.root}")
             if kind == "pods" and not path.parent.is_dir():
                 raise NotFound(f'namespace "{path.parent.name}" is not in bundle {self.root}')
             return []

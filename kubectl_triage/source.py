@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from kubectl_triage.evidence import Gap, LogRef, ProbeResult
 
 KINDS = ("pods", "deployments", "replicasets", "statefulsets", "daemonsets", "services",
-         "events", "nodes", "components", "subscriptions")
+         "endpointslices", "events", "nodes", "components", "subscriptions")
 
 
 @dataclass(frozen=True)

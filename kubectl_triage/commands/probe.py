@@ -6,10 +6,10 @@ import re
 
 from kubectl_triage.collect.probe import (
     OPENAPI_PATHS,
-    app_port,
     fetch_openapi,
     find_app,
     openapi_operations,
+    target_port,
 )
 from kubectl_triage.commands.common import Run
 from kubectl_triage.evidence import Gap, ProbeResult, Verdict
@@ -20,7 +20,7 @@ _BODY_SHOWN = 4000  # characters of a response body printed by `exec-probe http`
 
 
 def _namespace(run: Run) -> str:
-    return run.namespace or run.source.default_namespace()
+    return run.evidence.scope_namespace
 
 
 def _unreachable(run: Run, command: str, result: ProbeResult, *, step: str, app: str) -> Report:
@@ -66,10 +66,10 @@ def _probe_dict(result: ProbeResult) -> dict:
 def openapi_report(
     run: Run, app: str, *, port: int | None, path: str | None, grep: str | None, container: str = ""
 ) -> Report:
-    target = find_app(run.source, _namespace(run), app, container=container)
-    port = app_port(target, port=port)
+    target = find_app(run.evidence, app, container=container)
+    port = target_port(run.evidence, target, port=port)
     result, doc = fetch_openapi(
-        run.source, target, port=port, paths=(path,) if path else OPENAPI_PATHS
+        run.evidence, target, port=port, paths=(path,) if path else OPENAPI_PATHS
     )
     if result.status is None:
         return _unreachable(run, "exec-probe", result, step="openapi", app=app)
@@ -110,8 +110,8 @@ def env_report(
 ) -> Report:
     """The container's environment from the pod spec; valueFrom shown as a reference. With
     `live`, the running process's environment beside it."""
-    target = find_app(run.source, _namespace(run), app, container=container)
-    item = next(i for i in target.ws.raw["pods"] if i["metadata"]["name"] == target.pod.name)
+    target = find_app(run.evidence, app, container=container)
+    item = run.evidence.raw_pod(target.pod.name)
     spec = next(
         c
         for c in (item.get("spec") or {}).get("containers") or []
@@ -181,9 +181,9 @@ def _reference(value_from: dict) -> str:
 
 
 def http_report(run: Run, app: str, path: str, *, port: int | None, container: str = "") -> Report:
-    target = find_app(run.source, _namespace(run), app, container=container)
-    port = app_port(target, port=port)
-    result = run.source.http_get(
+    target = find_app(run.evidence, app, container=container)
+    port = target_port(run.evidence, target, port=port)
+    result = run.evidence.http_get(
         target.pod.namespace, target.pod.name, port=port, path=path, container=target.container.name
     )
     if result.status is None:

@@ -21,6 +21,7 @@ _PATHS = {
     "replicasets": "/apis/apps/v1",
     "statefulsets": "/apis/apps/v1",
     "daemonsets": "/apis/apps/v1",
+    "endpointslices": "/apis/discovery.k8s.io/v1",
     # Dapr's custom resources; a cluster without Dapr answers 404 (collect makes it a gap).
     "components": "/apis/dapr.io/v1alpha1",
     "subscriptions": "/apis/dapr.io/v2alpha1",
