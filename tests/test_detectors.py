@@ -105,6 +105,12 @@ def test_live_endpoint_slices_decide_over_the_pods():
     assert not run_detectors(_demo_run(_LiveLike(slices)), ("service-no-endpoints",)).findings
 
 
+def test_a_service_without_any_slice_is_judged_by_its_pods():
+    """No endpointslice controller (kwok's test cluster): no slice says anything."""
+    got = run_detectors(_demo_run(_LiveLike([])), ("service-no-endpoints",))
+    assert [f.where[0].obj for f in got.findings] == ["Service/postgres"]
+
+
 def _deployment(**status: Any) -> Deployment:
     values = dict(namespace="ns", name="api", uid="u", generation=2, observed_generation=2,
                   want=2, replicas=2, updated=2, ready=2, available=2, deadline_exceeded=False,

@@ -2,8 +2,10 @@
 of it gets `connection refused` (the database a crash-looping worker cannot reach).
 
 Live, the EndpointSlices say how many ready endpoints a Service has. A bundle or a
-`kubectl cluster-info dump` has none: there the Service's selector is matched against the
-pods, and a pod counts when it is Running and its Ready condition is True.
+`kubectl cluster-info dump` has none, and a cluster without the endpointslice controller
+(the kwok test cluster) makes none: there, and for any Service without a slice, the
+Service's selector is matched against the pods, and a pod counts when it is Running and
+its Ready condition is True.
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ def _why(service: Service, pods: list[Pod], slices: list[EndpointSlice] | None) 
     """Why the Service has no ready endpoint, or None when it has one."""
     selector = ",".join(f"{k}={v}" for k, v in sorted(service.selector.items()))
     selected = [p for p in pods if service.selects(p)]
-    if slices is not None:
-        mine = [s for s in slices if s.service == service.name]
+    mine = [s for s in slices or () if s.service == service.name]
+    if mine:  # the endpointslice controller's word
         if sum(s.ready for s in mine):
             return None
     elif any(_ready(p) for p in selected):
+        # no slice of this Service (a dump, or no controller made one yet): the pods decide
         return None
     if not selected:
         return f"Service {service.name} selects {selector}: no pod has these labels"
