@@ -17,7 +17,8 @@ from typing import Any
 from kubectl_triage.errors import BundleError, NotFound, UsageError
 from kubectl_triage.evidence import Gap, LogRef, ProbeResult
 from kubectl_triage.records import parse_time
-from kubectl_triage.source import KINDS, LogWindow
+from kubectl_triage.source import LogWindow
+from kubectl_triage.sources.kinds import KINDS
 
 MANIFEST = "triage-bundle.json"
 _CHUNK = 1 << 20
@@ -98,8 +99,8 @@ class BundleSource:
     def list(self, kind: str, namespace: str | None, *, selector: str = "") -> list[dict[str, Any]]:
         if kind not in KINDS:
             raise ValueError(kind)
-        if kind == "nodes":
-            files = [self.root / "nodes.json"]
+        if not KINDS[kind].namespaced:
+            files = [self.root / f"{kind}.json"]
         elif namespace:
             files = [self.root / namespace / f"{kind}.json"]
         else:
@@ -111,8 +112,8 @@ class BundleSource:
 
     def _items(self, path: Path, kind: str) -> list[dict[str, Any]]:
         if not path.is_file():
-            if kind == "endpointslices":  # neither our bundles nor kubectl's dump save them
-                raise NotFound(f"no EndpointSlices in bundle {self.root}")
+            if not KINDS[kind].bundled:  # neither our bundles nor kubectl's dump save them
+                raise NotFound(f"no {kind} in bundle {self.root}")
             if kind == "pods" and not path.parent.is_dir():
                 raise NotFound(f'namespace "{path.parent.name}" is not in bundle {self.root}')
             return []
@@ -124,7 +125,7 @@ class BundleSource:
         items = data.get("items") or [] if isinstance(data, dict) else []
         for item in items:  # a kubectl dump leaves namespace in metadata; be sure
             meta = item.setdefault("metadata", {})
-            if namespace and kind != "nodes":
+            if namespace and KINDS[kind].namespaced:
                 meta.setdefault("namespace", namespace)
         return items
 

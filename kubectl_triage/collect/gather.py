@@ -17,26 +17,7 @@ from kubectl_triage.errors import BadRequest, NotFound, TriageError, UsageError
 from kubectl_triage.evidence import Deployment, Gap, LogRef, Pod, Record, ReplicaSet
 from kubectl_triage.scan import Prefilter, iter_records
 from kubectl_triage.source import LogWindow, Source
-
-_KIND_ALIASES = {
-    "deploy": "Deployment",
-    "deployment": "Deployment",
-    "deployments": "Deployment",
-    "sts": "StatefulSet",
-    "statefulset": "StatefulSet",
-    "statefulsets": "StatefulSet",
-    "ds": "DaemonSet",
-    "daemonset": "DaemonSet",
-    "daemonsets": "DaemonSet",
-    "rs": "ReplicaSet",
-    "replicaset": "ReplicaSet",
-    "replicasets": "ReplicaSet",
-    "po": "Pod",
-    "pod": "Pod",
-    "pods": "Pod",
-    "job": "Job",
-    "jobs": "Job",
-}
+from kubectl_triage.sources.kinds import target_kind
 
 
 @dataclass(frozen=True)
@@ -59,7 +40,8 @@ def resolve_target(ws: Workloads, target: str | None) -> list[Pod]:
     if not target:
         return ws.pods
     kind_text, _, name = target.rpartition("/")
-    kind = _KIND_ALIASES.get(kind_text.lower()) if kind_text else None
+    named = target_kind(kind_text) if kind_text else None
+    kind = named.kind if named else None
     if kind_text and kind is None:
         raise UsageError(
             f'unknown kind "{kind_text}" in "{target}" (use deploy/, sts/, ds/, rs/, job/ or pod/)'

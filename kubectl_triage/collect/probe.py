@@ -62,7 +62,7 @@ def find_app(evidence: Evidence, app: str, *, container: str = "") -> AppPod:
 
 
 def app_port(
-    pod: Pod, container: ContainerState | None, services: Iterable[Service] = ()
+    pod: Pod, container: ContainerState | None, *, services: Iterable[Service] = ()
 ) -> int | None:
     """The port the app serves on: the one Dapr calls (`dapr.io/app-port`), else the app
     container's first declared port, else a selecting Service's numeric targetPort. The
@@ -80,7 +80,7 @@ def app_port(
 
 def target_port(evidence: Evidence, target: AppPod, *, port: int | None) -> int:
     """--port, else the app's port; a UsageError when nothing says which."""
-    found = port or app_port(target.pod, target.container, evidence.services)
+    found = port or app_port(target.pod, target.container, services=evidence.services)
     if not found:
         raise UsageError(f"no port known for {target.pod.name}: give --port")
     return found

@@ -22,30 +22,9 @@ from kubectl_triage.errors import BadRequest, NotFound, TriageError, UsageError
 from kubectl_triage.evidence import Gap, LogRef, Pod, Service
 from kubectl_triage.redact import redact_text, redact_value
 from kubectl_triage.source import LogWindow, Source
+from kubectl_triage.sources.kinds import BUNDLED_NAMESPACED, KINDS
 
-NAMESPACED = (
-    "pods",
-    "deployments",
-    "replicasets",
-    "statefulsets",
-    "daemonsets",
-    "services",
-    "events",
-    "components",
-    "subscriptions",
-)
-_LIST_KINDS = {
-    "pods": "PodList",
-    "deployments": "DeploymentList",
-    "replicasets": "ReplicaSetList",
-    "statefulsets": "StatefulSetList",
-    "daemonsets": "DaemonSetList",
-    "services": "ServiceList",
-    "events": "EventList",
-    "components": "ComponentList",
-    "subscriptions": "SubscriptionList",
-    "nodes": "NodeList",
-}
+NAMESPACED = BUNDLED_NAMESPACED  # what a bundle holds per namespace, in writing order
 
 
 def write_bundle(
@@ -128,7 +107,7 @@ def _reason(exc: TriageError) -> str:
 
 
 def _dump(path: Path, kind: str, items: list[dict[str, Any]]) -> None:
-    data = {"kind": _LIST_KINDS[kind], "apiVersion": "v1", "items": items}
+    data = {"kind": KINDS[kind].list_kind, "apiVersion": "v1", "items": items}
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -207,7 +186,7 @@ def _write_probes(
         seen.add(pod.workload_name)
         probes: list[dict[str, Any]] = []
         app = next((c for c in pod.containers if not c.init and not c.sidecar), None)
-        port = app_port(pod, app, services) or 0
+        port = app_port(pod, app, services=services) or 0
         name = app.name if app else ""
         groups = [[(port, path, name) for path in OPENAPI_PATHS]] if port else []
         if port and pod.annotations.get("dapr.io/enabled") == "true":

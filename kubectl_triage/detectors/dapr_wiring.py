@@ -124,7 +124,8 @@ class AppWiring:
 def app_wiring(run: Run, app: str, *, port: int | None = None) -> AppWiring:
     evidence = run.evidence
     found = dapr_app(evidence, app)
-    port_number = port or app_port(found.target.pod, found.target.container, evidence.services)
+    target = found.target
+    port_number = port or app_port(target.pod, target.container, services=evidence.services)
     if not port_number:
         raise UsageError(f"no port known for {found.target.pod.name}: give --port")
     read_metadata(evidence, found)
