@@ -129,3 +129,26 @@ def _deployment(**status: Any) -> Deployment:
 def test_one_rollout_judgement_for_checklist_and_verify(status, problem):
     state = assess(_deployment(**status))
     assert state.problem == problem and state.done == (not problem)
+
+
+class _ExtraComponent(_LiveLike):
+    """The demo with one more Component, scoped to taskflow-api, that no sidecar loaded."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    def list(self, kind, namespace, *, selector=""):
+        items = self.inner.list(kind, namespace, selector=selector)
+        if kind == "components":
+            items = [*items, {"metadata": {"name": "secretstore", "namespace": "taskflow"},
+                              "spec": {"type": "secretstores.kubernetes", "version": "v1"},
+                              "scopes": ["taskflow-api"]}]
+        return items
+
+
+def test_dapr_wiring_names_a_component_its_sidecar_did_not_load():
+    got = run_detectors(_demo_run(_ExtraComponent()), ("dapr-wiring",))
+    unloaded = [f for f in got.findings if f.rule == "dapr-component-init"]
+    assert len(unloaded) == 1 and "secretstore is scoped to taskflow-api" in unloaded[0].detail
+    assert got.checks[0].verdict is Verdict.FAIL
+    assert "dapr-component-init" in got.checks[0].detail

@@ -10,7 +10,7 @@ from kubectl_triage.collect.dapr import DAPR_HTTP_PORT, SIDECAR, DaprApp, dapr_a
 from kubectl_triage.collect.gather import LogOptions, log_refs
 from kubectl_triage.collect.run import collect
 from kubectl_triage.commands.common import Run
-from kubectl_triage.detectors.dapr_wiring import dapr_finding
+from kubectl_triage.detectors.dapr_wiring import component_loading
 from kubectl_triage.errors import TriageError
 from kubectl_triage.evidence import Record, Verdict
 from kubectl_triage.records import group_lines
@@ -223,56 +223,23 @@ def logs_report(run: Run, app: str) -> Report:
 
 
 def components_report(run: Run) -> Report:
-    namespace = _ns(run)
-    evidence = run.evidence
-    components = evidence.dapr("components")
-    gaps = evidence.gaps_of("components")
-    app_ids = sorted(
-        {a for p in evidence.pods if (a := p.annotations.get("dapr.io/app-id", ""))}
-    )
-    loaded: dict[str, set[str]] = {}
-    apps: dict[str, DaprApp] = {}
-    for app_id in app_ids:
-        found = dapr_app(evidence, app_id)
-        read_metadata(evidence, found)
-        apps[app_id] = found
-        gaps += found.gaps
-        if found.metadata is not None:
-            loaded[app_id] = {c.get("name") for c in found.metadata.get("components") or []}
-    rows, findings = [], []
-    for item in components:
-        name, spec = item.name, item.spec
-        scoped = [a for a in app_ids if item.scoped_to(a)]
-        by = [a for a in scoped if name in loaded.get(a, set())]
-        rows.append(
-            (
-                name,
-                spec.get("type", ""),
-                spec.get("version", ""),
-                ", ".join(item.scopes) or "(all)",
-                ", ".join(by) or "-",
-            )
+    loads, findings, gaps = component_loading(run)
+    rows = tuple(
+        (
+            c.component.name,
+            str(c.component.spec.get("type", "")),
+            str(c.component.spec.get("version", "")),
+            ", ".join(c.component.scopes) or "(all)",
+            ", ".join(c.loaded_by) or "-",
         )
-        for a in scoped:
-            if a in loaded and name not in loaded[a]:
-                findings.append(
-                    dapr_finding(
-                        run,
-                        "dapr-component-init",
-                        f"component {name} is scoped to {a}, but {a}'s sidecar "
-                        "did not load it: its init failed or it came later",
-                        apps[a],
-                        f"component {name} ({spec.get('type')})",
-                    )
-                )
+        for c in loads
+    )
     return Report(
         context=run.source.context,
-        namespace=namespace,
+        namespace=_ns(run),
         command="dapr",
         findings=tuple(findings),
-        tables=(
-            Table("components", ("name", "type", "version", "scopes", "loaded by"), tuple(rows)),
-        ),
+        tables=(Table("components", ("name", "type", "version", "scopes", "loaded by"), rows),),
         gaps=tuple(gaps),
     )
 

@@ -1,7 +1,8 @@
 """`dapr-wiring`: does each Dapr app's sidecar deliver what the app subscribes to? The
 subscriptions three ways (the app's /dapr/subscribe, what its sidecar loaded, the
-Subscription resources), each mismatch a finding; and topics that some sidecar publishes
-to and nobody subscribes to. `dapr subs APP` shows the same for one app."""
+Subscription resources), each mismatch a finding; topics that some sidecar publishes to
+and nobody subscribes to; Components scoped to an app whose sidecar did not load them.
+`dapr subs APP` and `dapr components` show the same for one app and for the namespace."""
 
 from __future__ import annotations
 
@@ -276,15 +277,48 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
+@dataclass(frozen=True)
+class ComponentLoad:
+    component: DaprResource
+    loaded_by: tuple[str, ...]  # the app-ids in its scope whose sidecar loaded it
+
+
+def component_loading(run: Run) -> tuple[list[ComponentLoad], list[Finding], list[Gap]]:
+    """Which sidecar loaded which Component; one scoped to an app whose sidecar did not
+    load it is a `dapr-component-init` finding (its init failed, or it came later)."""
+    evidence = run.evidence
+    components = evidence.dapr("components")
+    gaps = evidence.gaps_of("components")
+    apps = {a: dapr_app(evidence, a) for a in _app_ids(run)}
+    loaded: dict[str, set[str]] = {}
+    for app_id, found in apps.items():
+        read_metadata(evidence, found)
+        gaps += found.gaps
+        if found.metadata is not None:
+            loaded[app_id] = {c.get("name") for c in found.metadata.get("components") or []}
+    loads, findings = [], []
+    for item in components:
+        scoped = [a for a in apps if item.scoped_to(a)]
+        by = tuple(a for a in scoped if item.name in loaded.get(a, ()))
+        loads.append(ComponentLoad(item, by))
+        for a in scoped:
+            if a in loaded and item.name not in loaded[a]:
+                detail = (
+                    f"component {item.name} is scoped to {a}, but {a}'s sidecar "
+                    "did not load it: its init failed or it came later"
+                )
+                example = f"component {item.name} ({item.spec.get('type')})"
+                findings.append(dapr_finding(run, "dapr-component-init", detail, apps[a], example))
+    return loads, findings, gaps
+
+
+def _app_ids(run: Run) -> list[str]:
+    return sorted({a for p in run.evidence.pods if (a := p.annotations.get("dapr.io/app-id", ""))})
+
+
 def detect(run: Run) -> Detected:
     """Every Dapr app's subscriptions; the namespace-wide published-topics check once."""
-    app_ids = sorted(
-        {
-            p.annotations["dapr.io/app-id"]
-            for p in run.evidence.pods
-            if p.annotations.get("dapr.io/app-id")
-        }
-    )
+    app_ids = _app_ids(run)
     if not app_ids:
         return Detected(checks=(Check("dapr wiring", Verdict.SKIP, "no Dapr-enabled pods"),))
     findings: list[Finding] = []
@@ -302,6 +336,8 @@ def detect(run: Run) -> Detected:
             continue
         findings += wiring.findings
         gaps += wiring.found.gaps + wiring.gaps
+    _, unloaded, _ = component_loading(run)  # its gaps are the apps' already counted
+    findings += unloaded
     return Detected(
         findings=tuple(findings),
         checks=(_check(app_ids, findings, problems, run.evidence.scope_namespace),),
@@ -323,7 +359,7 @@ def _check(app_ids: list[str], findings: list[Finding], problems: list[str], ns:
 
 DETECTOR = Detector(
     "dapr-wiring",
-    ("dapr-subscription", "dapr-component-missing"),
+    ("dapr-subscription", "dapr-component-missing", "dapr-component-init"),
     detect,
     "subscriptions the sidecar does not deliver; topics published with no subscriber",
 )
