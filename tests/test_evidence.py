@@ -12,6 +12,7 @@ from kubectl_triage import cli
 from kubectl_triage.bundle import BundleSource, demo_path
 from kubectl_triage.collect.gather import LogOptions, log_refs
 from kubectl_triage.collect.run import collect
+from kubectl_triage.scan import Prefilter
 from tests.helpers import run
 
 
@@ -67,7 +68,7 @@ def test_checklist_reads_every_container_log_of_the_demo(counting):
 
 def test_evidence_reads_a_kind_only_when_asked_and_only_once():
     source = CountingSource(BundleSource(demo_path()))
-    evidence = collect(source, "taskflow", prefilter=None)
+    evidence = collect(source, "taskflow")
     assert not source.lists
     first = evidence.pods
     assert evidence.pods is first and source.lists == {"pods": 1, "replicasets": 1}
@@ -78,7 +79,7 @@ def test_evidence_reads_a_kind_only_when_asked_and_only_once():
 
 def test_evidence_reads_a_log_once_for_every_view_that_asks():
     source = CountingSource(BundleSource(demo_path()))
-    evidence = collect(source, "taskflow", prefilter=None)
+    evidence = collect(source, "taskflow")
     options = LogOptions()
     refs = log_refs(evidence.pods, options)
     first = evidence.logs(refs, options=options)
@@ -93,3 +94,41 @@ def test_evidence_reads_a_log_once_for_every_view_that_asks():
 def test_bad_selector_is_a_usage_error_not_a_traceback():
     result = run("--demo", "status", "-l", "app in (a")
     assert result.code == 2 and "bad selector" in result.stderr
+
+
+def test_a_view_widens_the_prefilter_only_before_the_first_log_is_read():
+    source = CountingSource(BundleSource(demo_path()))
+    narrow = Prefilter(["traceback"])
+    evidence = collect(source, "taskflow", prefilter=lambda extra: Prefilter(["traceback", *extra]))
+    assert evidence.look_for(["/v1.0/publish/"])
+    assert "/v1.0/publish/" in evidence.prefilter.literals_text()
+    options = LogOptions(containers=("daprd",))
+    evidence.logs(log_refs(evidence.pods, options), options=options)
+    assert evidence.look_for(["/v1.0/publish/"])  # nothing new: still fine
+    assert not evidence.look_for(["/v1.0/invoke/"])  # too late: the caller reads its own way
+    assert narrow.literals_text() == ["traceback"]
+
+
+def test_published_topics_are_found_even_after_other_views_read_the_logs(monkeypatch):
+    from kubectl_triage.commands.common import Run
+    from kubectl_triage.detectors import dapr_wiring
+    from kubectl_triage.rules.engine import RuleSet
+    from kubectl_triage.rules.load import load_rules
+
+    ruleset = RuleSet(load_rules(use_default=False))
+    seen: list[dict] = []
+    real = dapr_wiring.published_topics
+    monkeypatch.setattr(dapr_wiring, "published_topics", lambda rs: seen.append(real(rs)) or {})
+
+    def published(*, read_first: bool) -> dict:
+        run_ = Run(BundleSource(demo_path()), "taskflow", ruleset)
+        if read_first:  # another view read every log with the rules' words only
+            options = LogOptions()
+            run_.evidence.logs(log_refs(run_.evidence.pods, options), options=options)
+        found = dapr_wiring.app_wiring(run_, "notification-service").found
+        dapr_wiring.published_without_subscriber(run_, found)
+        return seen.pop()
+
+    fresh = published(read_first=False)
+    assert ("pubsub", "task-events") in fresh
+    assert published(read_first=True) == fresh

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 DAPR_HTTP_PORT = 3500
 SIDECAR = "daprd"
+# What a view of Dapr calls looks for in logs beyond the rules' words: service invocation
+# and publish paths (checklist's request path, topics published with no subscriber).
+CALL_LITERALS = ("/v1.0/invoke/", "/v1.0/publish/")
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kubectl_triage.bundle import matches_selector
@@ -33,6 +34,9 @@ from kubectl_triage.scan import Prefilter
 from kubectl_triage.source import LogWindow, Source
 
 OWNER_KINDS = ("deployments", "replicasets", "statefulsets")
+# Probes asked at once when a detector asks many (one app each): each is a pod-proxy round
+# trip, so 500 apps asked one after the other took longer than reading all their logs.
+PROBES_AT_ONCE = 10
 # the log, its window, and how it was filtered: "all" lines, the "run"'s prefilter, or the
 # literals of a command's own prefilter
 _LogKey = tuple[LogRef, LogWindow, object]
@@ -41,14 +45,23 @@ _LogKey = tuple[LogRef, LogWindow, object]
 class Evidence:
     """Memoised per kind; safe to share between the threads of one run.
 
-    `prefilter` decides which lines of a log are parsed into records; the run sets it once
-    (the rules' literals and whatever its views look for), so every view gets the same
-    records and no log is read twice for a different filter."""
+    `prefilter(extra)` gives the prefilter that decides which lines of a log are parsed
+    into records: the rules' literals, and the `extra` words a view asked for with
+    `look_for` before the first log was read (checklist's request path wants Dapr calls).
+    Every view then gets the same records, and no log is read twice for another filter."""
 
-    def __init__(self, source: Source, namespace: str | None, *, prefilter: Prefilter | None):
+    def __init__(
+        self,
+        source: Source,
+        namespace: str | None,
+        *,
+        prefilter: Callable[[tuple[str, ...]], Prefilter | None],
+    ) -> None:
         self.source = source
         self.namespace = namespace
-        self.prefilter = prefilter
+        self._prefilter_for = prefilter
+        self._extra: tuple[str, ...] = ()
+        self._prefilter: Prefilter | None = None
         self._lock = threading.RLock()
         self._items: dict[str, list[dict[str, Any]] | None] = {}
         self._gaps: dict[str, Gap] = {}
@@ -214,7 +227,7 @@ class Evidence:
         keys = {ref: (ref, options.window, mode) for ref in refs}
         with self._lock:
             missing = [ref for ref in refs if keys[ref] not in self._logs]
-            cached = [ref for ref in refs if ref not in missing]
+            cached = [ref for ref in refs if keys[ref] in self._logs]
         if sink is not None:
             for ref in cached:
                 sink(self._grepped(self._logs[keys[ref]][0] or [], options))
@@ -253,6 +266,25 @@ class Evidence:
         records.sort(key=_in_time_order)
         return LogResult(records, gaps, read)
 
+    def look_for(self, literals: Iterable[str]) -> bool:
+        """Parse the lines with these words too. False when it is too late (a log was read
+        with the prefilter already): the caller reads what it needs with its own."""
+        with self._lock:
+            extra = tuple(sorted({*self._extra, *literals}))
+            if extra == self._extra:
+                return True
+            if any(mode == "run" for _, _, mode in self._logs):
+                return False
+            self._extra, self._prefilter = extra, None
+            return True
+
+    @property
+    def prefilter(self) -> Prefilter | None:
+        with self._lock:
+            if self._prefilter is None:
+                self._prefilter = self._prefilter_for(self._extra)
+            return self._prefilter
+
     def records(self) -> list[Record]:
         """Every record of every log read so far, in time order; a log read both with the
         prefilter and in full counts once (its full reading)."""
@@ -275,10 +307,25 @@ class Evidence:
         self, namespace: str, pod: str, *, port: int, path: str, container: str = ""
     ) -> ProbeResult:
         """GET inside a pod, asked once per run (a failure is remembered and raised again)."""
-        key = (namespace, pod, port, path, container)
+        known = self._ask(probe_key(namespace, pod, port=port, path=path, container=container))
+        if isinstance(known, TriageError):
+            raise known
+        return known
+
+    def prefetch(self, keys: Iterable[tuple]) -> None:
+        """Ask these probes (`probe_key`s) PROBES_AT_ONCE at a time, for the http_get calls
+        that follow to find them answered."""
+        keys = [k for k in dict.fromkeys(keys) if k not in self._probes]
+        if len(keys) < 2:
+            return
+        with ThreadPoolExecutor(max_workers=min(PROBES_AT_ONCE, len(keys))) as pool:
+            list(pool.map(self._ask, keys))
+
+    def _ask(self, key: tuple) -> ProbeResult | TriageError:
         with self._lock:
             known = self._probes.get(key)
         if known is None:
+            namespace, pod, port, path, container = key
             try:
                 known = self.source.http_get(
                     namespace, pod, port=port, path=path, container=container
@@ -286,16 +333,23 @@ class Evidence:
             except TriageError as exc:
                 known = exc
             with self._lock:
-                self._probes[key] = known
-        if isinstance(known, TriageError):
-            raise known
+                known = self._probes.setdefault(key, known)
         return known
+
+
+def probe_key(namespace: str, pod: str, *, port: int, path: str, container: str = "") -> tuple:
+    return (namespace, pod, port, path, container)
 
 
 def _in_time_order(r: Record) -> tuple:
     return (r.time is None, r.time or 0, r.ref.pod if r.ref else "", r.line)
 
 
-def collect(source: Source, namespace: str | None, *, prefilter: Prefilter | None) -> Evidence:
+def collect(
+    source: Source,
+    namespace: str | None,
+    *,
+    prefilter: Callable[[tuple[str, ...]], Prefilter | None] = lambda extra: None,
+) -> Evidence:
     """The run's Evidence; nothing is read until a view asks for it."""
     return Evidence(source, namespace, prefilter=prefilter)

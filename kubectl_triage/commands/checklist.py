@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from kubectl_triage.collect.dapr import CALL_LITERALS
 from kubectl_triage.collect.gather import LogOptions, log_refs
 from kubectl_triage.commands.common import Run
 from kubectl_triage.commands.trace import neighbours
@@ -25,6 +26,7 @@ DETECTORS = ("pod-status", "service-no-endpoints", "openapi", "dapr-wiring", "ro
 
 def checklist_report(run: Run, *, symptom: str = "", max_requests: int) -> Report:
     evidence = run.evidence
+    evidence.look_for(CALL_LITERALS)  # the request path's and the published topics' lines
     ns = evidence.scope_namespace
     options = LogOptions(max_requests=max_requests)
     logs = evidence.logs(log_refs(evidence.pods, options), options=options, progress=run.progress)

@@ -128,7 +128,7 @@ def _check_app_port(found: DaprApp) -> Check:
 
 def _control_plane(run: Run) -> Check:
     try:  # another namespace: its own evidence, read here only
-        pods = collect(run.source, "dapr-system", prefilter=None).pods
+        pods = collect(run.source, "dapr-system").pods
     except TriageError as exc:
         return Check("control plane", Verdict.SKIP, f"dapr-system not visible: {exc.message}")
     names = [p.name for p in pods]
@@ -183,7 +183,7 @@ def logs_report(run: Run, app: str) -> Report:
         p for p in found.target.ws.pods if p.annotations.get("dapr.io/app-id") == found.app_id
     ] or [found.target.pod]
     options = LogOptions(containers=(SIDECAR,), all_lines=True)
-    result = run.evidence.logs(log_refs(pods, options), options=options)
+    result = run.evidence.logs(log_refs(pods, options), options=options)  # all lines
     tally = Tally(run.ruleset, classify=run.classify)
     counts: Counter[str] = Counter()
     loud: Counter[str] = Counter()

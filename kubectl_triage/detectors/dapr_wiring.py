@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kubectl_triage.collect.dapr import (
+    CALL_LITERALS,
+    DAPR_HTTP_PORT,
     SIDECAR,
     DaprApp,
     dapr_app,
@@ -18,13 +20,20 @@ from kubectl_triage.collect.dapr import (
     read_metadata,
 )
 from kubectl_triage.collect.gather import LogOptions, log_refs
-from kubectl_triage.collect.probe import app_port, fetch_openapi, openapi_operations
+from kubectl_triage.collect.probe import (
+    OPENAPI_PATHS,
+    app_port,
+    fetch_openapi,
+    openapi_operations,
+)
+from kubectl_triage.collect.run import probe_key
 from kubectl_triage.detectors.model import Detected, Detector
 from kubectl_triage.detectors.openapi import compare
 from kubectl_triage.errors import TriageError, UsageError
 from kubectl_triage.evidence import DaprResource, Gap, Record, Verdict
 from kubectl_triage.report import Check, Finding, Where
 from kubectl_triage.rules.engine import rule_finding
+from kubectl_triage.scan import Prefilter
 
 if TYPE_CHECKING:
     from kubectl_triage.commands.common import Run
@@ -162,7 +171,10 @@ def published_without_subscriber(run: Run, found: DaprApp) -> tuple[list[Finding
     evidence = run.evidence
     dapr_pods = [p for p in evidence.pods if any(c.name == SIDECAR for c in p.containers)]
     options = LogOptions(containers=(SIDECAR,))
-    logs = evidence.logs(log_refs(dapr_pods, options), options=options)
+    # read with the run's prefilter when it can still take the publish paths; if some view
+    # read logs before, with a prefilter of its own
+    own = None if evidence.look_for(CALL_LITERALS) else Prefilter(list(CALL_LITERALS))
+    logs = evidence.logs(log_refs(dapr_pods, options), options=options, prefilter=own)
     published = published_topics([r for r in logs.records if _PUBLISH.search(r.text)])
     if not published:
         return [], logs.gaps
@@ -321,6 +333,7 @@ def detect(run: Run) -> Detected:
     app_ids = _app_ids(run)
     if not app_ids:
         return Detected(checks=(Check("dapr wiring", Verdict.SKIP, "no Dapr-enabled pods"),))
+    _prefetch(run, app_ids)
     findings: list[Finding] = []
     gaps: list[Gap] = []
     problems = []
@@ -343,6 +356,25 @@ def detect(run: Run) -> Detected:
         checks=(_check(app_ids, findings, problems, run.evidence.scope_namespace),),
         gaps=tuple(gaps),
     )
+
+
+def _prefetch(run: Run, app_ids: list[str]) -> None:
+    """Every app's probes asked together: what app_wiring asks of each app one by one."""
+    evidence, keys = run.evidence, []
+    for app_id in app_ids:
+        try:
+            target = dapr_app(evidence, app_id).target
+        except TriageError:
+            continue  # app_wiring says why, in its turn
+        pod, app = target.pod, target.container.name
+        port = app_port(pod, target.container, services=evidence.services)
+        if any(c.name == SIDECAR for c in pod.containers):
+            keys.append(probe_key(pod.namespace, pod.name, port=DAPR_HTTP_PORT,
+                                  path="/v1.0/metadata", container=SIDECAR))
+        if port:
+            keys += [probe_key(pod.namespace, pod.name, port=port, path=path, container=app)
+                     for path in ("/dapr/subscribe", OPENAPI_PATHS[0])]
+    evidence.prefetch(keys)
 
 
 def _check(app_ids: list[str], findings: list[Finding], problems: list[str], ns: str) -> Check:

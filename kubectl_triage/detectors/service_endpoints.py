@@ -28,10 +28,24 @@ def _ready(pod: Pod) -> bool:
     return pod.phase == "Running" and pod.conditions.get("Ready") == "True"
 
 
-def _why(service: Service, pods: list[Pod], slices: list[EndpointSlice] | None) -> str | None:
+def _by_label(pods: list[Pod]) -> dict[tuple[str, str], list[Pod]]:
+    """(key, value) -> the pods with that label: 500 Services x 1000 pods stay cheap."""
+    index: dict[tuple[str, str], list[Pod]] = {}
+    for pod in pods:
+        for label in pod.labels.items():
+            index.setdefault(label, []).append(pod)
+    return index
+
+
+def _why(
+    service: Service,
+    by_label: dict[tuple[str, str], list[Pod]],
+    slices: list[EndpointSlice] | None,
+) -> str | None:
     """Why the Service has no ready endpoint, or None when it has one."""
     selector = ",".join(f"{k}={v}" for k, v in sorted(service.selector.items()))
-    selected = [p for p in pods if service.selects(p)]
+    rarest = min((by_label.get(label, []) for label in service.selector.items()), key=len)
+    selected = [p for p in rarest if service.selects(p)]
     mine = [s for s in slices or () if s.service == service.name]
     if mine:  # the endpointslice controller's word
         if sum(s.ready for s in mine):
@@ -65,8 +79,8 @@ def detect(run: Run) -> Detected:
     if not services:
         return Detected(checks=(Check("service endpoints", Verdict.SKIP, "no Services"),))
     slices = evidence.endpoint_slices
-    pods = evidence.pods
-    empty = [(s, why) for s in services if (why := _why(s, pods, slices)) is not None]
+    by_label = _by_label(evidence.pods)
+    empty = [(s, why) for s in services if (why := _why(s, by_label, slices)) is not None]
     findings = tuple(_finding(run, s, why) for s, why in empty)
     if not empty:
         check = Check(
