@@ -11,10 +11,14 @@ so its cost grew with the square of the number of services.
 
     python bench/bench_checklist.py [--deployments 200] [--runs 3] [--workdir /tmp/kt-bench-cl]
     python bench/bench_checklist.py --pythonpath /work/main     # time another checkout
+    python bench/bench_checklist.py --latency-ms 20             # as if each request took 20 ms
 
 Each command runs as `python -m kubectl_triage --bundle DIR -n scale CMD -o json` in a child
 process, interleaved (summary, checklist, summary, ...) so that noise on a shared machine hits
-both alike; the figures are medians of wall time.
+both alike; the figures are medians of wall time. Reading a bundle costs no round trip, so
+repeated requests hardly show; --latency-ms puts the bundle behind a Source that waits
+before each list, log and probe answer, as a live API server would (log reads still run
+--max-requests at a time).
 """
 
 from __future__ import annotations
@@ -83,12 +87,43 @@ def _own_uids(folder: Path) -> None:
         path.write_text(json.dumps(data))
 
 
-def timed(command: str, bundle: Path, pythonpath: str) -> float:
+# Run in the child when --latency-ms is given: the bundle behind a Source that waits as an
+# API server would before each answer, so that the number of requests shows in the time.
+_SLOW = """
+import sys, time
+from kubectl_triage import cli
+from kubectl_triage.bundle import BundleSource
+
+class Slow:
+    def __init__(self, inner, delay):
+        self.inner, self.delay, self.context = inner, delay, inner.context
+    def _wait(self):
+        time.sleep(self.delay)
+    def list(self, *a, **k):
+        self._wait(); return self.inner.list(*a, **k)
+    def log(self, *a, **k):
+        self._wait(); return self.inner.log(*a, **k)
+    def http_get(self, *a, **k):
+        self._wait(); return self.inner.http_get(*a, **k)
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+source = Slow(BundleSource(__import__("pathlib").Path(sys.argv[1])), float(sys.argv[2]) / 1000)
+cli._source = lambda: source
+cli.main(sys.argv[3:])
+"""
+
+
+def timed(command: str, bundle: Path, pythonpath: str, *, latency_ms: float = 0) -> float:
     argv = [sys.executable, "-m", "kubectl_triage", "--bundle", str(bundle), "-n", NAMESPACE,
             command, "-o", "json"]
+    if latency_ms:
+        argv = [sys.executable, "-c", _SLOW, str(bundle), str(latency_ms), *argv[3:]]
     env = {**os.environ, "PYTHONPATH": pythonpath}
     start = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, check=False)
+    # cwd: `python -m` and `-c` put the working directory first on sys.path, before
+    # PYTHONPATH; run from the checkout timed, or another checkout's package would load
+    done = subprocess.run(argv, env=env, cwd=pythonpath, capture_output=True, check=False)
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 3):
         raise SystemExit(f"{command} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
@@ -102,6 +137,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workdir", default="/tmp/kt-bench-checklist")
     parser.add_argument("--pythonpath", default=str(ROOT), help="the checkout to time")
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0,
+        help="wait this long before each list, log and probe answer, as an API server would",
+    )
     args = parser.parse_args()
     bundle = build(
         Path(args.workdir) / f"scale-{args.deployments}",
@@ -111,11 +152,14 @@ def main() -> None:
     times: dict[str, list[float]] = {"summary": [], "checklist": []}
     for _ in range(args.runs):
         for command in times:
-            times[command].append(timed(command, bundle, args.pythonpath))
+            times[command].append(
+                timed(command, bundle, args.pythonpath, latency_ms=args.latency_ms)
+            )
     summary, checklist = (statistics.median(times[c]) for c in ("summary", "checklist"))
     pods = args.deployments * 2
     print(f"checkout {args.pythonpath}; {args.deployments} deployments, {pods} pods, "
-          f"{pods * 2} logs of {args.log_lines} lines; median of {args.runs} run(s)")
+          f"{pods * 2} logs of {args.log_lines} lines; {args.latency_ms:g} ms a request; "
+          f"median of {args.runs} run(s)")
     print(f"summary    {summary:7.2f} s   {times['summary']}")
     print(f"checklist  {checklist:7.2f} s   {times['checklist']}")
     print(f"checklist / summary = {checklist / summary:.2f} (goal: <= 2)")
