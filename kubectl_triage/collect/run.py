@@ -205,10 +205,6 @@ class Evidence:
             ),
         )
 
-    def raw_pod(self, name: str) -> dict[str, Any]:
-        """One pod's API object (exec-probe env reads the spec's env entries as written)."""
-        return next(i for i in self._list("pods", required=True) if i["metadata"]["name"] == name)
-
     # ---- logs --------------------------------------------------------------------------
 
     def logs(
