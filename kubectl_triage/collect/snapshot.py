@@ -15,36 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from kubectl_triage.bundle import MANIFEST
-from kubectl_triage.collect.gather import LogOptions, load_workloads, log_refs
-from kubectl_triage.collect.probe import OPENAPI_PATHS
+from kubectl_triage.collect.gather import LogOptions, log_refs
+from kubectl_triage.collect.objects import to_pod, to_replicaset, to_service
+from kubectl_triage.collect.probe import OPENAPI_PATHS, app_port
 from kubectl_triage.errors import BadRequest, NotFound, TriageError, UsageError
-from kubectl_triage.evidence import Gap, LogRef, Pod
+from kubectl_triage.evidence import Gap, LogRef, Pod, Service
 from kubectl_triage.redact import redact_text, redact_value
 from kubectl_triage.source import LogWindow, Source
+from kubectl_triage.sources.kinds import BUNDLED_NAMESPACED, KINDS
 
-NAMESPACED = (
-    "pods",
-    "deployments",
-    "replicasets",
-    "statefulsets",
-    "daemonsets",
-    "services",
-    "events",
-    "components",
-    "subscriptions",
-)
-_LIST_KINDS = {
-    "pods": "PodList",
-    "deployments": "DeploymentList",
-    "replicasets": "ReplicaSetList",
-    "statefulsets": "StatefulSetList",
-    "daemonsets": "DaemonSetList",
-    "services": "ServiceList",
-    "events": "EventList",
-    "components": "ComponentList",
-    "subscriptions": "SubscriptionList",
-    "nodes": "NodeList",
-}
+NAMESPACED = BUNDLED_NAMESPACED  # what a bundle holds per namespace, in writing order
 
 
 def write_bundle(
@@ -81,10 +61,13 @@ def _write(
     gaps: list[Gap] = list(source.recorded_gaps())
     folder = root / namespace
     folder.mkdir(exist_ok=True)
+    read: dict[str, list[dict[str, Any]]] = {}  # each kind listed once, for the dump and us
     for kind in NAMESPACED:
         try:
-            items = source.list(kind, namespace)
+            items = read[kind] = source.list(kind, namespace)
         except TriageError as exc:
+            if kind == "pods":
+                raise  # without its pods a namespace has nothing to save
             gaps.append(Gap(kind, _reason(exc), exc.message, namespace=namespace))
             continue
         if kind == "pods":
@@ -94,11 +77,14 @@ def _write(
         _dump(root / "nodes.json", "nodes", source.list("nodes", None))
     except TriageError as exc:
         gaps.append(Gap("nodes", _reason(exc), exc.message))
-    ws = load_workloads(source, namespace)
+    replicasets = map(to_replicaset, read.get("replicasets", []))
+    rs_owners = {rs.uid: rs.controller for rs in replicasets if rs.controller}
+    pods = [to_pod(i, rs_owners) for i in read["pods"]]
+    services = [to_service(i) for i in read.get("services", [])]
     gaps += _write_logs(
-        source, ws.pods, folder, window=window, max_requests=max_requests, progress=progress
+        source, pods, folder, window=window, max_requests=max_requests, progress=progress
     )
-    gaps += _write_probes(source, ws.pods, folder)
+    gaps += _write_probes(source, pods, folder, services=services)
     manifest = {
         "apiVersion": "triage/v1",
         "kind": "Bundle",
@@ -121,7 +107,7 @@ def _reason(exc: TriageError) -> str:
 
 
 def _dump(path: Path, kind: str, items: list[dict[str, Any]]) -> None:
-    data = {"kind": _LIST_KINDS[kind], "apiVersion": "v1", "items": items}
+    data = {"kind": KINDS[kind].list_kind, "apiVersion": "v1", "items": items}
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -188,7 +174,9 @@ def _write_logs(
     return gaps
 
 
-def _write_probes(source: Source, pods: list[Pod], folder: Path) -> list[Gap]:
+def _write_probes(
+    source: Source, pods: list[Pod], folder: Path, *, services: list[Service]
+) -> list[Gap]:
     """One pod per workload: its app's OpenAPI document and /dapr/subscribe, its sidecar's
     Dapr metadata; every attempt saved, answered or not."""
     gaps, seen = [], set()
@@ -198,8 +186,7 @@ def _write_probes(source: Source, pods: list[Pod], folder: Path) -> list[Gap]:
         seen.add(pod.workload_name)
         probes: list[dict[str, Any]] = []
         app = next((c for c in pod.containers if not c.init and not c.sidecar), None)
-        app_port = pod.annotations.get("dapr.io/app-port", "")
-        port = int(app_port) if app_port.isdigit() else (app.ports[0] if app and app.ports else 0)
+        port = app_port(pod, app, services=services) or 0
         name = app.name if app else ""
         groups = [[(port, path, name) for path in OPENAPI_PATHS]] if port else []
         if port and pod.annotations.get("dapr.io/enabled") == "true":

@@ -11,22 +11,8 @@ from kubectl_triage.evidence import Gap, LogRef, ProbeResult
 from kubectl_triage.kube.client import Kube
 from kubectl_triage.kube.config import ConnectOptions, resolve
 from kubectl_triage.source import LogWindow
+from kubectl_triage.sources.kinds import KINDS
 
-_PATHS = {
-    "pods": "/api/v1",
-    "services": "/api/v1",
-    "events": "/api/v1",
-    "nodes": "/api/v1",
-    "namespaces": "/api/v1",
-    "deployments": "/apis/apps/v1",
-    "replicasets": "/apis/apps/v1",
-    "statefulsets": "/apis/apps/v1",
-    "daemonsets": "/apis/apps/v1",
-    # Dapr's custom resources; a cluster without Dapr answers 404 (collect makes it a gap).
-    "components": "/apis/dapr.io/v1alpha1",
-    "subscriptions": "/apis/dapr.io/v2alpha1",
-}
-_CLUSTER_SCOPED = {"nodes", "namespaces"}
 # 500 lines: enough to hold a crash loop's last start-up, small enough that a 50-pod
 # namespace stays within a few MB; --tail raises it.
 DEFAULT_TAIL = 500
@@ -49,8 +35,8 @@ class LiveSource:
         return [i["metadata"]["name"] for i in self.list("namespaces", None)]
 
     def list(self, kind: str, namespace: str | None, *, selector: str = "") -> list[dict[str, Any]]:
-        base = _PATHS[kind]
-        if namespace and kind not in _CLUSTER_SCOPED:
+        base = KINDS[kind].api
+        if namespace and KINDS[kind].namespaced:
             path = f"{base}/namespaces/{names.check('namespace', namespace)}/{kind}"
         else:
             path = f"{base}/{kind}"

@@ -7,7 +7,7 @@ time and keeps only aggregates, so memory stays flat however long the logs are.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -170,13 +170,21 @@ class _Acc:
 class Tally:
     """Takes records, keeps groups (by fingerprint) and the rule that names each."""
 
-    def __init__(self, ruleset: RuleSet, *, min_level: Level = Level.WARNING) -> None:
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        *,
+        min_level: Level = Level.WARNING,
+        classify: Callable[[Record], Match | None] | None = None,
+    ) -> None:
         self.ruleset = ruleset
         self.min_level = min_level  # unnamed records below this are not grouped
+        # a run's memoised judge, so that several tallies over one record judge it once
+        self.classify = classify or ruleset.classify
         self._groups: dict[tuple[str, str], _Acc] = {}
 
     def add(self, record: Record) -> Match | None:
-        match = self.ruleset.classify(record)
+        match = self.classify(record)
         if match is None and record.level < self.min_level:
             return None
         rule_id = match.rule.id if match else ""
