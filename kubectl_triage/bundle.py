@@ -202,11 +202,8 @@ class BundleSource:
         folder = self.root / names.check("namespace", ref.namespace) / names.check(
             "name", ref.pod
         )
-        path = folder / (
-            f"{names.check('container', ref.container)}.previous.log"
-            if ref.previous
-            else f"{ref.container}.log"
-        )
+        container = names.check("container", ref.container)
+        path = folder / (f"{container}.previous.log" if ref.previous else f"{container}.log")
         if path.is_file():
             return _windowed(_read_chunks(self._inside(path)), window, self.now())
         dump = folder / "logs.txt"
