@@ -96,7 +96,8 @@ class Prefilter:
             return False
         if self._loud is not None and self._loud.search(lowered_line):
             return False
-        if _LOW_LEVEL.match(line):  # the common case, decided on bytes
+        low = _LOW_LEVEL.match(line)  # the common case, decided on bytes
+        if low and not _LOUD_LEVEL.search(line, 0, low.end()):
             return True
         text = clean_line(split_server_time(line.decode("utf-8", "replace"))[1])
         if _maybe_continuation(text) or text.startswith(("Traceback", "panic:")):
@@ -131,6 +132,14 @@ def _rarity(byte: int) -> int:
 _LOW_LEVEL = re.compile(
     rb"(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?[^ \t\n][^\n]{0,80}?(?:\b(?:INFO|DEBUG)\b"
     rb'|"(?:level|severity)": ?"(?:info|debug)"|\blevel=(?:info|debug)\b)'
+)
+
+
+# A louder level word before the INFO/DEBUG one: "ERROR worker INFO queue stalled" is an
+# ERROR line that mentions INFO, not an INFO line.
+_LOUD_LEVEL = re.compile(
+    rb"\b(?:ERROR|ERRO|ERR|WARN|WARNING|FATAL|CRIT|CRITICAL|SEVERE|PANIC|EMERG|ALERT)\b"
+    rb'|"(?:level|severity)": ?"(?:error|warn|warning|fatal|critical)"|\blevel=(?:error|warn)'
 )
 
 
