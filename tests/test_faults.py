@@ -272,3 +272,25 @@ def test_a_log_read_ends_at_the_request_timeout(server, tmp_path):
     assert 0 < len(got.splitlines()) < len(LOG)
     [gap] = source.recorded_gaps()
     assert gap.reason == "Timeout" and "partial log" in gap.message
+
+
+def test_a_refused_connection_is_not_retried(tmp_path):
+    # as kubectl: a wrong port is said at once
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = tmp_path / "config"
+    config.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "a",
+        "clusters": [{"name": "a", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
+        "users": [{"name": "a", "user": {"token": "t"}}],
+        "contexts": [{"name": "a", "context": {"cluster": "a", "user": "a"}}],
+    }))
+    source = LiveSource(ConnectOptions(kubeconfig=str(config), env={}))
+    waits: list[float] = []
+    source.kube.sleep = waits.append
+    with pytest.raises(ClusterUnreachable, match="refused"):
+        source.list("pods", "ns")
+    assert waits == []

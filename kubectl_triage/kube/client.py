@@ -5,10 +5,11 @@ memory on big lists). Every request carries a (connect, read) timeout; a request
 raises one of our errors with kubectl's wording.
 
 GETs are retried a few times: on 429 and 503 after the server's Retry-After (else with
-exponential back-off), and on a connection refused, reset or dropped (an API server
-restarting). With --request-timeout the retries of one GET never go past it: it is that
-GET's whole budget, as kubectl's is. Timeouts are not retried: a silent server would
-multiply the wait.
+exponential back-off), and on a connection reset or dropped (an API server restarting behind
+its load balancer), as client-go does. A connection refused is not retried: kubectl says so
+at once, and a wrong port should not cost the user seconds. With --request-timeout the
+retries of one GET never go past it: it is that GET's whole budget, as kubectl's is.
+Timeouts are not retried: a silent server would multiply the wait.
 """
 
 from __future__ import annotations
@@ -223,7 +224,8 @@ def _retry_after(headers: Any) -> float | None:
 
 
 def _transient(exc: BaseException) -> bool:
-    """A connection refused, reset or closed early: what a restarting server does."""
+    """A connection reset or closed early: what a restarting server (behind a load
+    balancer or proxy) does."""
     reason = getattr(exc, "reason", None) or exc
     name = type(reason).__name__
     text = str(reason).lower()
@@ -231,7 +233,9 @@ def _transient(exc: BaseException) -> bool:
         return False
     if name in ("ProtocolError", "SSLEOFError", "SSLZeroReturnError", "RemoteDisconnected"):
         return True
-    return any(word in text for word in ("refused", "reset by peer", "aborted", "eof"))
+    if "refused" in text:
+        return False
+    return any(word in text for word in ("reset by peer", "aborted", "eof"))
 
 
 def _within(
