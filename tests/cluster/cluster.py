@@ -933,7 +933,11 @@ class Cluster:
             raise ClusterError(f"no {exe}: run tests/cluster/build.sh")
         port = free_port()
         st["ports"]["toxiproxy"] = port
-        self._spawn(st, "toxiproxy", [str(exe), "-host", LOOPBACK, "-port", str(port)])
+        # its default level logs every write of every connection (MBs per test)
+        self._spawn(
+            st, "toxiproxy", [str(exe), "-host", LOOPBACK, "-port", str(port)],
+            env={**os.environ, "LOG_LEVEL": "info"},
+        )
         url = f"http://{LOOPBACK}:{port}"
         self._wait(
             st, "toxiproxy", lambda: urllib.request.urlopen(url + "/version", timeout=2).read(),

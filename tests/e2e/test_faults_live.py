@@ -134,6 +134,15 @@ def wait_for_log_stream(audit: Path, *, after: int, timeout: float = 60) -> None
     pytest.fail("the plugin's log request never started")
 
 
+def wait_for_line(path: Path, text: str, *, after: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(text in line for line in path.read_text(encoding="utf-8").splitlines()[after:]):
+            return
+        time.sleep(0.1)
+    pytest.fail(f"no {text!r} in {path}")
+
+
 def lines_of(path: Path) -> int:
     return len(path.read_text(encoding="utf-8").splitlines()) if path.exists() else 0
 
@@ -229,23 +238,24 @@ def second_server(e2e_cluster, e2e_toxiproxy, big_log) -> Iterator[FaultyApi]:
     c.stop_component(SECOND)
 
 
-def test_api_server_killed_and_restarted_mid_stream_is_resumed(second_server):
+def test_api_server_down_at_the_start_and_restarted_during_the_run(second_server):
+    # Killed (SIGKILL, a crash) before the command; the proxy in front still accepts and then
+    # closes each connection, as a load balancer before a dead backend does, until the
+    # server is back (3-4 s here). A log stream cut by the crash is not tested here: the
+    # proxy had already buffered the whole 390 KB log, so nothing was cut; reset_peer and
+    # limit_data above cut streams for sure.
     api = second_server
     c = cluster_mod.Cluster(api.cluster.run)
     port = int(api.upstream.rpartition(":")[2])
-    api.toxics.add(api.proxy, "bandwidth", {"rate": 20})  # the log takes ~15 s
-    audit = api.cluster.run / f"{SECOND}.audit.log"
-    start = lines_of(audit)
-    started = time.monotonic()
-    proc = triage(api, *LOGS, "--request-timeout", "60s")
-    wait_for_log_stream(audit, after=start)
-    time.sleep(1.5)
-    # a crash: SIGKILL (SIGTERM would wait for the stream to drain)
     c.stop_component(SECOND, sig=9)
-    down_at = time.monotonic()
+    proxy_log = api.cluster.run / "toxiproxy.log"
+    start = lines_of(proxy_log)
+    started = time.monotonic()
+    proc = triage(api, *LOGS, "--request-timeout", "30s")
+    wait_for_line(proxy_log, "Unable to open connection to upstream", after=start)
     c.start_apiserver(SECOND, THROTTLE, port=port)
-    print(f"\nserver down for {time.monotonic() - down_at:.1f} s")
-    code, report, _, _ = finish(proc, started, 60 + SLACK)
+    print(f"\nserver back after {time.monotonic() - started:.1f} s")
+    code, report, _, _ = finish(proc, started, 30 + SLACK)
     assert code == 0
     assert seqs(report) == list(range(LINES))
     assert log_gaps(report) == []
