@@ -78,7 +78,7 @@ def write_bundle(
 def _write(
     source: Source, namespace: str, root: Path, *, window: LogWindow, max_requests: int, progress
 ) -> list[Gap]:
-    gaps: list[Gap] = list(source.recorded_gaps())
+    gaps: list[Gap] = []
     folder = root / namespace
     folder.mkdir(exist_ok=True)
     for kind in NAMESPACED:
@@ -99,6 +99,8 @@ def _write(
         source, ws.pods, folder, window=window, max_requests=max_requests, progress=progress
     )
     gaps += _write_probes(source, ws.pods, folder)
+    # after the logs: a live source records the logs it could read only in part
+    gaps = source.recorded_gaps() + gaps
     manifest = {
         "apiVersion": "triage/v1",
         "kind": "Bundle",
