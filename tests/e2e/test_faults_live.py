@@ -117,7 +117,9 @@ def seqs(report: dict) -> list[int]:
 
 
 def log_gaps(report: dict) -> list[dict]:
-    return [g for g in report.get("gaps", []) if g.get("kind") == "logs"]
+    gaps = [g for g in report.get("gaps", []) if g.get("kind") == "logs"]
+    print(f"{len(seqs(report))} of {LINES} lines shown; log gaps: {gaps}")
+    return gaps
 
 
 def wait_for_log_stream(audit: Path, *, after: int, timeout: float = 60) -> None:
