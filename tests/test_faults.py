@@ -294,3 +294,26 @@ def test_a_refused_connection_is_not_retried(tmp_path):
     with pytest.raises(ClusterUnreachable, match="refused"):
         source.list("pods", "ns")
     assert waits == []
+
+
+def test_progress_counts_lines_of_one_time_across_chunks_and_skips_them_on_resume():
+    from kubectl_triage.kube.logstream import _Progress
+
+    progress = _Progress()
+    data = b"".join(LOG[:7])  # lines 6 and 7 of LOG share a time with line 8
+    got = b"".join(progress.feed(data[i:i + 5]) for i in range(0, len(data), 5))
+    assert got == data and progress.lines == 7 and progress.same == 1
+    assert progress.resume_from() == _key(LOG[6]).decode()
+    resumed = b"".join(line for line in LOG if _key(line) >= _key(LOG[6]))
+    assert progress.feed(resumed) == b"".join(LOG[7:])
+
+
+def test_a_50_mb_line_costs_linear_time_and_a_carriage_return_does_not_end_a_line():
+    from kubectl_triage.kube.logstream import _Progress
+
+    progress = _Progress()
+    line = LOG[0][:31] + b"x\rx" * ((50 << 20) // 3) + b"\n"
+    started = time.process_time()
+    out = [progress.feed(line[i:i + (1 << 16)]) for i in range(0, len(line), 1 << 16)]
+    assert time.process_time() - started < 5  # quadratic joining took minutes
+    assert b"".join(out) == line and progress.lines == 1 and not progress.untimed

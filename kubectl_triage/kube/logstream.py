@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubectl_triage.errors import Timeout, TriageError
@@ -31,7 +31,7 @@ _WINDOW_KEYS = ("tailLines", "sinceSeconds", "sinceTime", "limitBytes")
 
 def _time_key(line: bytes) -> tuple[bytes, int] | None:
     """A line's timestamp as (seconds, nanoseconds), comparable; None without one."""
-    stamp = line.split(b" ", 1)[0]
+    stamp = line[:40].split(b" ", 1)[0]
     if len(stamp) < 20 or stamp[10:11] != b"T" or not stamp.endswith(b"Z"):
         return None
     seconds, _, fraction = stamp[:-1].partition(b".")
@@ -48,34 +48,60 @@ class _Progress:
     last: tuple[bytes, int] | None = None  # time of the last line read
     same: int = 0  # lines read with exactly that time
     untimed: bool = False  # a line without a timestamp: no safe resume
-    pending: bytes = b""  # the line under way
+    pending: list[bytes] = field(default_factory=list)  # the line under way, in parts
     skip: tuple[tuple[bytes, int], int] | None = None  # while resuming: (time, lines to skip)
 
     def feed(self, chunk: bytes) -> bytes:
         """The complete new lines of `chunk` (the rest waits for the next chunk)."""
-        data = self.pending + chunk
-        cut = data.rfind(b"\n") + 1
-        self.pending = data[cut:]
-        return b"".join(line for line in data[:cut].splitlines(keepends=True) if self._new(line))
+        cut = chunk.rfind(b"\n") + 1
+        if not cut:
+            # parts, not one growing string: a 50 MB line costs linear time
+            self.pending.append(chunk)
+            return b""
+        head = b"".join([*self.pending, chunk[:cut]]) if self.pending else chunk[:cut]
+        self.pending = [chunk[cut:]] if cut < len(chunk) else []
+        if self.skip is not None:
+            head = self._unseen(head)
+        if head:
+            self._count(head)
+        return head
 
-    def _new(self, line: bytes) -> bool:
-        key = _time_key(line)
-        if self.skip is not None and key is not None:
-            at, count = self.skip
-            if key < at or (key == at and count > 0):
-                self.skip = (at, count - 1) if key == at else self.skip
-                return False
-        self.skip = None
-        self.lines += 1
-        self.untimed = self.untimed or key is None
-        self.same = self.same + 1 if key == self.last else 1
-        self.last = key
-        return True
+    def _unseen(self, head: bytes) -> bytes:
+        """`head` without the lines a resumed stream repeats (at most its first second)."""
+        assert self.skip is not None
+        (at, count), start = self.skip, 0
+        while start < len(head):
+            key = _time_key(head[start:start + 40])
+            if key is None or key > at or (key == at and count == 0):
+                self.skip = None
+                return head[start:]
+            count -= key == at
+            start = head.index(b"\n", start) + 1
+        self.skip = (at, count)
+        return b""
+
+    def _count(self, head: bytes) -> None:
+        """Lines, and the time of the last ones, read from the end: the bulk of a log is
+        passed on as it came, not split into lines. Only \n ends a line."""
+        self.lines += head.count(b"\n")
+        end, last, same = len(head) - 1, None, 0
+        while end >= 0:
+            start = head.rfind(b"\n", 0, end) + 1
+            key = _time_key(head[start:start + 40])
+            if same and key != last:
+                break
+            last, same, end = key, same + 1, start - 1
+            if key is None:
+                self.untimed = True
+                break
+        else:  # every line of head has the time of the last one
+            same += self.same if last == self.last else 0
+        self.last, self.same = last, same
 
     def resume_from(self) -> str | None:
         """The sinceTime to resume at ("" before the first line: start again), or None
         when the lines read do not allow it."""
-        self.pending = b""  # a cut line comes again, whole
+        self.pending = []  # a cut line comes again, whole
         if self.last is None and not self.untimed:
             return ""
         if self.untimed or self.last is None:
