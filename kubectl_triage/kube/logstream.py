@@ -83,7 +83,14 @@ class _Progress:
     def _count(self, head: bytes) -> None:
         """Lines, and the time of the last ones, read from the end: the bulk of a log is
         passed on as it came, not split into lines. Only \n ends a line."""
-        self.lines += head.count(b"\n")
+        count = head.count(b"\n")
+        self.lines += count
+        first = _time_key(head[:40])
+        if first is not None and first == _time_key(head[head.rfind(b"\n", 0, -1) + 1:][:40]):
+            # a log's times never go back: the whole chunk has one time (a burst)
+            self.same = count + (self.same if first == self.last else 0)
+            self.last = first
+            return
         end, last, same = len(head) - 1, None, 0
         while end >= 0:
             start = head.rfind(b"\n", 0, end) + 1
