@@ -8,6 +8,9 @@ resumes fail, or --request-timeout is spent), the lines read so far are kept and
 where the log was cut. A stream that breaks before its first line raises, as a failed GET
 does: the caller records that as a gap of its own.
 
+`sinceTime` reaches the kubelet in whole seconds (the API server formats it as RFC 3339
+without a fraction), so a resume reads again up to one second of log and drops it here.
+
 Imports only `errors`, `evidence` and, for its type, `kube.client`; never the HTTP library.
 """
 
