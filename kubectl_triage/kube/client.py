@@ -340,6 +340,10 @@ def _from_network(exc: BaseException, *, host: str) -> TriageError:
             f"The connection to the server {urlparse(host).netloc} was "
             "refused - did you specify the right host or port?"
         )
+    if "reset by peer" in text or "RemoteDisconnected" in text or "aborted" in text:
+        return ClusterUnreachable(
+            f"Unable to connect to the server {host}: the connection was closed or reset"
+        )
     if "SSL" in name or "CERTIFICATE" in text.upper():
         return ClusterUnreachable(f"Unable to connect to the server {host}: TLS: {text[:200]}")
     return ClusterUnreachable(f"Unable to connect to the server {host}: {text[:200]}")

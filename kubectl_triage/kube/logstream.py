@@ -205,7 +205,7 @@ def _spent(deadline: float | None) -> bool:
 
 
 def _partial(ref: LogRef, progress: _Progress, exc: TriageError) -> Gap:
-    last = progress.last[0].decode() + "Z" if progress.last else "?"
+    last = f"{progress.last[0].decode()}.{progress.last[1]:09d}Z" if progress.last else "?"
     reason = type(exc.error if isinstance(exc, _Cut) else exc).__name__
     return Gap(
         kind="previous-logs" if ref.previous else "logs",
