@@ -60,5 +60,5 @@ class Source(Protocol):
         ...
 
     def recorded_gaps(self) -> list[Gap]:
-        """Gaps known before collection (a bundle's manifest); a live cluster has none."""
+        """Gaps the source recorded itself: a bundle's manifest, a live log cut mid-way."""
         ...

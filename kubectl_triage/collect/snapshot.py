@@ -68,7 +68,7 @@ def write_bundle(
 def _write(
     source: Source, namespace: str, root: Path, *, window: LogWindow, max_requests: int, progress
 ) -> list[Gap]:
-    gaps: list[Gap] = list(source.recorded_gaps())
+    gaps: list[Gap] = []
     folder = _private_dir(root / names.check("namespace", namespace))
     read: dict[str, list[dict[str, Any]]] = {}  # each kind listed once, for the dump and us
     for kind in NAMESPACED:
@@ -92,6 +92,8 @@ def _write(
         source, pods, folder, window=window, max_requests=max_requests, progress=progress
     )
     gaps += _write_probes(source, pods, folder, services=services)
+    # after the logs: a live source records the logs it could read only in part
+    gaps = source.recorded_gaps() + gaps
     manifest = {
         "apiVersion": "triage/v1",
         "kind": "Bundle",

@@ -10,6 +10,7 @@ from kubectl_triage import names
 from kubectl_triage.evidence import Gap, LogRef, ProbeResult
 from kubectl_triage.kube.client import Kube
 from kubectl_triage.kube.config import ConnectOptions, resolve
+from kubectl_triage.kube.logstream import read_log
 from kubectl_triage.source import LogWindow
 from kubectl_triage.sources.kinds import KINDS
 
@@ -24,6 +25,7 @@ class LiveSource:
         self.context = resolved.context
         self._namespace = resolved.namespace
         self.kube = Kube(resolved, timeout=options.request_timeout, pool_size=max_requests)
+        self._gaps: list[Gap] = []  # logs cut mid-way (appended from the log workers)
 
     def default_namespace(self) -> str:
         return self._namespace
@@ -57,7 +59,9 @@ class LiveSource:
         namespace, pod = names.check("namespace", ref.namespace), names.check("name", ref.pod)
         path = f"/api/v1/namespaces/{namespace}/pods/{pod}/log"
         # Following waits as long as the container is quiet: no read timeout then.
-        return self.kube.stream(path, query, idle_timeout=not window.follow)
+        return read_log(
+            self.kube, path, query, ref=ref, follow=window.follow, record_gap=self._gaps.append
+        )
 
     def http_get(
         self, namespace: str, pod: str, *, port: int, path: str, container: str = ""
@@ -89,4 +93,4 @@ class LiveSource:
         return process_env(self.kube, namespace=namespace, pod=pod, container=container)
 
     def recorded_gaps(self) -> list[Gap]:
-        return []
+        return list(self._gaps)
