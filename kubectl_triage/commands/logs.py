@@ -85,7 +85,7 @@ def analyze_report(
     tally = Tally(ruleset, min_level=Level.WARNING)
     ref = LogRef("", name, "")
     if path is not None and not all_lines:
-        tally.add_all(scan_file(path, prefilter=ruleset.prefilter, ref=ref))
+        tally.add_all(scan_file(path, prefilter=ruleset.prefilter, ref=ref, keep=tally.keeps))
     else:
         chunks = chunks if chunks is not None else read_chunks(path)
         analyze_chunks(chunks, ruleset, tally=tally, all_lines=all_lines, ref=ref)

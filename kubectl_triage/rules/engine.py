@@ -201,6 +201,10 @@ class Tally:
         acc.add(record)
         return match
 
+    def keeps(self, record: Record) -> bool:
+        """Would `add` count this record? (judging it as `add` will)"""
+        return record.level >= self.min_level or self.classify(record) is not None
+
     def add_all(self, records: Iterable[Record]) -> None:
         for record in records:
             self.add(record)
