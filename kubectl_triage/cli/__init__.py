@@ -249,7 +249,9 @@ def _progress() -> Callable[[int, int], None] | None:
     return show
 
 
-def _emit(report: Any, *, redact: bool = True) -> None:
+def _emit(report: Any, *, redact: bool = True, gate: bool = False) -> None:
+    """Render the report; exit 3 (FINDINGS) when --fail-on's threshold is reached by a
+    finding or a failed check, and, for a `gate` command (verify), when any check failed."""
     from kubectl_triage.evidence import Severity
     from kubectl_triage.render import RenderOptions, render
 
@@ -260,8 +262,18 @@ def _emit(report: Any, *, redact: bool = True) -> None:
     )
     env.stdout.write(render(report, opts.output, options))
     env.stdout.flush()
-    if opts.fail_on and any(f.severity >= Severity.parse(opts.fail_on) for f in report.findings):
+    from kubectl_triage.evidence import Verdict
+
+    failed = any(c.verdict is Verdict.FAIL for c in report.checks)
+    warned = any(c.verdict is Verdict.WARN for c in report.checks)
+    if gate and failed:
         raise SystemExit(ExitCode.FINDINGS)
+    if opts.fail_on:
+        level = Severity.parse(opts.fail_on)
+        # A failed check counts as an error, a warned one as a warning.
+        checks = failed or (warned and level <= Severity.WARNING)
+        if checks or any(f.severity >= level for f in report.findings):
+            raise SystemExit(ExitCode.FINDINGS)
 
 
 def _regex(value: str | None, name: str) -> re.Pattern[str] | None:

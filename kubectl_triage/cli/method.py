@@ -93,7 +93,8 @@ def verify(deploy: str, image: str | None, wait: bool, timeout: str) -> None:
         seconds = parse_duration(timeout).total_seconds()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--timeout") from None
-    _emit(verify_report(_run(), deploy, image=image, wait=wait, timeout=seconds))
+    # A deploy gate: any failed check is exit 3, without --fail-on (DESIGN.md).
+    _emit(verify_report(_run(), deploy, image=image, wait=wait, timeout=seconds), gate=True)
 
 
 @cli.command(

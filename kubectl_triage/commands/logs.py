@@ -9,6 +9,7 @@ from kubectl_triage.collect.gather import LogOptions, log_refs, resolve_target
 from kubectl_triage.commands.common import Run
 from kubectl_triage.detectors import run_detectors
 from kubectl_triage.detectors.model import amended
+from kubectl_triage.errors import NotFound
 from kubectl_triage.evidence import Level, LogRef, Record
 from kubectl_triage.records import one_line
 from kubectl_triage.report import Report, Table
@@ -24,6 +25,9 @@ DETECTORS = ("openapi",)
 def logs_report(run: Run, *, target: str | None, selector: str, options: LogOptions) -> Report:
     ws = run.evidence.workloads(selector=selector)
     pods = resolve_target(ws, target) if target else ws.pods
+    if not pods:  # nothing selected is not "no failure found"
+        where = f"in {run.namespace} namespace" if run.namespace else "in any namespace"
+        raise NotFound(f"No resources found {where}.")
     refs = log_refs(pods, options)
     tally = run.tally()
     listing = options.all_lines or options.grep  # a table of records, in time order
