@@ -54,7 +54,9 @@ def test_topic_of_uses_scope_and_message():
 
 
 def test_publish_without_a_terminal_needs_yes():
-    result = run("--demo", "dapr", "publish", "taskflow-api", "pubsub", "task-events")
+    # Asked of a cluster (a bundle is refused first), before any connection is made.
+    result = run("--server", "https://127.0.0.1:1", "dapr", "publish", "taskflow-api",
+                 "pubsub", "task-events")
     assert result.code == 2
     assert result.stderr == (
         "error: publishing changes state: confirm with --yes (no terminal to ask)\n")

@@ -29,3 +29,18 @@ def test_an_empty_selection_says_so_and_exits_1():
     result = run("--demo", "logs", "-l", "app=nope")
     assert (result.code, result.stdout) == (1, "")
     assert result.stderr == "error: No resources found in taskflow namespace.\n"
+
+
+def test_dapr_publish_on_a_bundle_refuses_before_asking():
+    result = run("--demo", "dapr", "publish", "taskflow-api", "pubsub", "task-events",
+                 tty=True, stdin=b"y\n")
+    assert result.code == 2
+    assert "Publish to" not in result.stderr
+    assert "cannot run on a bundle" in result.stderr
+
+
+def test_no_headers_applies_to_checks_and_messages_cut_show_an_ellipsis():
+    checks = run("--demo", "--no-headers", "checklist").stdout
+    assert "VERDICT" not in checks
+    groups = run("--demo", "logs", "taskflow-api").stdout
+    assert "…" in groups

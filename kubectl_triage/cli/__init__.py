@@ -242,8 +242,9 @@ def _progress() -> Callable[[int, int], None] | None:
         return None
 
     def show(done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        env.stderr.write(f"\rreading logs {done}/{total}{end}")
+        # On the terminal only, and gone when done: the report is what stays on screen.
+        text = "" if done == total else f"reading logs {done}/{total}"
+        env.stderr.write(f"\r\x1b[K{text}")
         env.stderr.flush()
 
     return show
