@@ -254,7 +254,7 @@ def _finding(
         where.update(acc.where)
     firsts = [a.first for a in accs if a.first]
     lasts = [a.last for a in accs if a.last]
-    first_where = _ordered(top.where)[0]
+    first_where, context = _live_first(_ordered(top.where), context, workload_of)
     return rule_finding(
         rule,
         where=_ordered(where),
@@ -265,6 +265,23 @@ def _finding(
         first_seen=min(firsts) if firsts else None,
         last_seen=max(lasts) if lasts else None,
     )
+
+
+def _live_first(
+    wheres: Sequence[Where], context: dict[str, str], workload_of: Mapping[str, str]
+) -> tuple[Where, dict[str, str]]:
+    """The place next commands name: a pod that still exists when the caller knows which
+    do (`workload_of`); an event of a deleted pod names none (`logs <gone pod>` fails)."""
+    if not workload_of:
+        return wheres[0], context
+    for where in wheres:
+        pod = where.pod or (where.obj[4:] if where.obj.startswith("Pod/") else "")
+        if pod in workload_of:
+            return where, context
+    first = wheres[0]
+    if first.pod or first.obj.startswith("Pod/"):
+        return Where(first.kind, namespace=first.namespace), {**context, "pod": "<pod>"}
+    return first, context
 
 
 def rule_finding(
@@ -286,7 +303,7 @@ def rule_finding(
         title=rule.title,
         cause=rule.cause,
         fix=rule.fix,
-        next=tuple(fill_command(cmd, where[0], context) for cmd in rule.next),
+        next=filled_commands(rule.next, where[0], context),
         count=count,
         where=where,
         example=example,
@@ -308,6 +325,18 @@ def _with_workload(
 class _Blanks(dict):
     def __missing__(self, key: str) -> str:
         return f"<{key}>"
+
+
+_UNFILLED = re.compile(r"<[a-z][a-z-]*>")
+
+
+def filled_commands(
+    templates: Iterable[str], where: Where, context: dict[str, str]
+) -> tuple[str, ...]:
+    """The next commands this finding can name in full: one that would still say
+    `<callee>` or `<deployment>` is left out (a detector that knows the callee adds it)."""
+    filled = (fill_command(t, where, context) for t in templates)
+    return tuple(c for c in dict.fromkeys(filled) if not _UNFILLED.search(c))
 
 
 def fill_command(template: str, where: Where, context: dict[str, str]) -> str:
