@@ -41,7 +41,7 @@ def test_logs_sorts_daprd_records_by_topic():
 def test_components_say_which_sidecar_loaded_them():
     rows = {r["name"]: r for r in run("--demo", "dapr", "components", "-o", "json").json()[
         "components"]}
-    assert rows["pubsub"]["loaded by"] == "notification-service, taskflow-api"
+    assert rows["pubsub"]["loadedBy"] == "notification-service, taskflow-api"
     assert rows["statestore"]["scopes"] == "taskflow-api"
 
 

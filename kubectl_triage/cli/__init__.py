@@ -251,12 +251,18 @@ def _progress() -> Callable[[int, int], None] | None:
 
 
 def _emit(report: Any, *, redact: bool = True, gate: bool = False) -> None:
+    from dataclasses import replace
+
     """Render the report; exit 3 (FINDINGS) when --fail-on's threshold is reached by a
     finding or a failed check, and, for a `gate` command (verify), when any check failed."""
     from kubectl_triage.evidence import Severity
     from kubectl_triage.render import RenderOptions, render
 
     opts, env = _opts(), _env()
+    # `command` names the subcommand that ran ("dapr subs", "rules show"), not its group.
+    path = click.get_current_context().command_path.split()[2:]
+    if path and path != ["demo"] and report.command != " ".join(path):  # demo: a summary
+        report = replace(report, command=" ".join(path))
     options = RenderOptions(
         color=env.colour_wanted(no_color=opts.no_color), no_headers=opts.no_headers,
         redact=redact,
@@ -291,6 +297,14 @@ def _regex(value: str | None, name: str) -> re.Pattern[str] | None:
 @cli.command(epilog=_example("kubectl triage version"))
 def version() -> None:
     """Print the plugin's version."""
+    output = _opts().output
+    if output in ("json", "yaml"):
+        import json
+
+        data = {"apiVersion": "triage/v1", "kind": "Version", "version": __version__}
+        # JSON is YAML: one object either way
+        _env().stdout.write(json.dumps(data, indent=4 if output == "json" else None) + "\n")
+        return
     _env().stdout.write(f"kubectl-triage {__version__}\n")
 
 

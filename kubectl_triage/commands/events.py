@@ -10,7 +10,7 @@ from kubectl_triage.collect.gather import resolve_target
 from kubectl_triage.commands.common import Run
 from kubectl_triage.commands.timefmt import age
 from kubectl_triage.evidence import Event, Pod, ReplicaSet
-from kubectl_triage.report import Report, Table
+from kubectl_triage.report import Report, Table, iso
 from kubectl_triage.rules.facts import event_records
 
 _COLUMNS = (
@@ -45,7 +45,9 @@ def events_report(run: Run, *, target: str | None) -> Report:
     tally = run.tally()
     tally.add_all(event_records(events))
     now = run.source.now()
-    rows = [_row_cells(r, now) for r in _grouped(events, workload_of)]
+    grouped = _grouped(events, workload_of)
+    rows = [_row_cells(r, now) for r in grouped]
+    times = tuple({"lastTime": iso(r.last), "firstTime": iso(r.first)} for r in grouped)
     return Report(
         context=run.source.context,
         namespace=run.namespace_label,
@@ -53,7 +55,7 @@ def events_report(run: Run, *, target: str | None) -> Report:
         findings=tally.findings(
             context=run.context_values(target or ""), workload_of=run.workload_of(ws.pods)
         ),
-        tables=(Table("events", _COLUMNS, tuple(rows), wide_columns=_WIDE),),
+        tables=(Table("events", _COLUMNS, tuple(rows), wide_columns=_WIDE, data=times),),
         gaps=tuple(gaps + ws.gaps),
     )
 

@@ -7,7 +7,7 @@ from kubectl_triage.commands.common import Run
 from kubectl_triage.commands.timefmt import age
 from kubectl_triage.detectors.pod_status import pod_status
 from kubectl_triage.evidence import ContainerState, Pod
-from kubectl_triage.report import Report, Table
+from kubectl_triage.report import Report, Table, iso
 from kubectl_triage.rules.facts import status_records
 
 _COLUMNS = (
@@ -29,7 +29,9 @@ def status_report(run: Run, *, target: str | None, selector: str = "") -> Report
     ws = run.evidence.workloads(selector=selector)
     pods = resolve_target(ws, target) if target else ws.pods
     now = run.source.now()
-    rows = [_row(p, now) for p in sorted(pods, key=lambda p: (p.workload_name, p.name))]
+    ordered = sorted(pods, key=lambda p: (p.workload_name, p.name))
+    rows = [_row(p, now) for p in ordered]
+    times = tuple({"created": iso(p.created)} for p in ordered)
     tally = run.tally()
     tally.add_all(status_records(pods))
     return Report(
@@ -39,7 +41,7 @@ def status_report(run: Run, *, target: str | None, selector: str = "") -> Report
         findings=tally.findings(
             context=run.context_values(target or ""), workload_of=run.workload_of(pods)
         ),
-        tables=(Table("pods", _COLUMNS, tuple(rows), wide_columns=_WIDE),),
+        tables=(Table("pods", _COLUMNS, tuple(rows), wide_columns=_WIDE, data=times),),
         gaps=tuple(ws.gaps),
     )
 

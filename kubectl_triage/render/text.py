@@ -14,7 +14,8 @@ from kubectl_triage.report import Finding, Group, Report, Table
 
 _EXAMPLE_LINES = 6  # lines of a trace shown under a finding: head and the final cause
 _MESSAGE_WIDTH = 110
-_JUDGING = frozenset({"logs", "events", "status", "summary", "analyze"})  # commands with rules
+# commands whose report says when no rule matched
+_JUDGING = frozenset({"logs", "events", "status", "summary", "analyze", "demo", "dapr logs"})
 _SEVERITY_COLOUR = {Severity.ERROR: "RED", Severity.WARNING: "YELLOW", Severity.INFO: "CYAN"}
 
 
