@@ -11,6 +11,7 @@ from kubectl_triage.cli import (
     _emit,
     _env,
     _opts,
+    _printable,
     _run,
     cli,
 )
@@ -143,4 +144,5 @@ def bundle(out: Path | None, output: Path | None, since: str | None, tail: int |
     env.stdout.write(f"bundle of namespace {namespace} written to {target}\n")
     for gap in gaps:
         where = "/".join(x for x in (gap.pod, gap.container) if x)
-        env.stderr.write(f"warning: not collected: {gap.kind} {where}: {gap.reason}\n")
+        warning = f"warning: not collected: {gap.kind} {where}: {gap.reason}"
+        env.stderr.write(_printable(warning) + "\n")
