@@ -152,3 +152,31 @@ def test_bundle_into_a_file_or_under_a_missing_parent_is_one_line(tmp_path, wher
     result = run("--demo", "bundle", str(tmp_path / where))
     assert result.code == 2 and result.stderr.startswith("error: ")
     assert result.stderr.count("\n") <= 2 and "Traceback" not in result.stderr
+
+
+def test_since_on_a_stored_log_streams_instead_of_holding_the_log():
+    """--since passes lines on as it reads them (the whole log was held 3.5-5.5x over)."""
+    from datetime import datetime, timedelta, timezone
+
+    from kubectl_triage.bundle import _windowed
+    from kubectl_triage.source import LogWindow
+
+    read = []
+
+    def chunks():
+        for i in range(200_000):
+            read.append(i)
+            yield f"2026-11-27T22:00:00.000000000Z INFO line {i}\n".encode()
+
+    now = datetime(2026, 11, 27, 22, 30, tzinfo=timezone.utc)
+    out = _windowed(chunks(), LogWindow(since=timedelta(hours=1)), now)
+    first = next(out)
+    assert first.startswith(b"2026-11-27T22:00:00") and len(read) < 200_000
+    tail = b"".join(_windowed(chunks(), LogWindow(tail=3), now))
+    assert tail.count(b"\n") == 3 and tail.endswith(b"line 199999\n")
+
+
+def test_unbalanced_selector_on_a_bundle_is_one_line():
+    result = run("--demo", "status", "-l", "(((((")
+    assert result.code == 1 and result.stderr.count("\n") == 1
+    assert "unable to parse requirement" in result.stderr
