@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from kubectl_triage.evidence import Level, LogRef, Record
+from kubectl_triage.evidence import Level, LogRef, Record, Severity
 from kubectl_triage.records import cause_line
 from kubectl_triage.report import Finding, Group, Where, sort_findings
 from kubectl_triage.rules import detectors
@@ -52,6 +52,9 @@ def _is_level_word(word: str) -> bool:
 class Match:
     rule: Rule
     detail: str = ""
+    # A detector judged the record across its fields (a due time hours off the record's own
+    # clock): the record is a failure whatever level the app logged it at.
+    judged: bool = False
 
 
 class RuleSet:
@@ -108,15 +111,31 @@ class RuleSet:
         if best is None or best.specificity < Specificity.SPECIFIC:
             found = detectors.detect(record, lowered)
             if found and found[0] in self.by_id:
-                return Match(self.by_id[found[0]], found[1])
+                return Match(self.by_id[found[0]], found[1], judged=True)
         return Match(best) if best else None
 
 
+# What varies between two occurrences of one failure, set aside so that one failure across
+# thousands of requests is one group: times, ids named as such, uuids, hex, addresses and
+# ports, durations, then any token holding a digit, then bare numbers. Order matters: the
+# specific shapes go first so their pieces are not half-replaced by the generic ones.
 _NORMALISE = [
     (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"), "<time>"),
+    (
+        re.compile(
+            r"\b((?:x[-_])?(?:request|req|trace|span|correlation|corr|message|msg|event"
+            r"|cloudevent|session|transaction|tx)[-_. ]?id\b[\"']?\s*[=:]\s*[\"']?)[^\s\"',;\]\)]+",
+            re.I,
+        ),
+        r"\1<id>",
+    ),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
+    (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{12,}\b", re.I), "<hex>"),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<ip>"),
-    (re.compile(r"\b(?=[a-z]*\d)[0-9a-z]{5,}\b", re.I), "<id>"),
+    (re.compile(r"\[[0-9a-f:]*:[0-9a-f:]*\](?::\d+)?", re.I), "<ip>"),
+    (re.compile(r"(?<=[\w\]]):\d{2,5}\b"), ":<port>"),
+    (re.compile(r"\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)\b"), "<duration>"),
+    (re.compile(r"\b(?=[\w-]*\d)[\w-]{5,}\b"), "<id>"),
     (re.compile(r"\d+(?:\.\d+)?"), "#"),
 ]
 
@@ -147,6 +166,15 @@ def _ordered(where: Iterable[Where]) -> tuple[Where, ...]:
     )
 
 
+def is_failing(record: Record, match: Match | None) -> bool:
+    """A record counts as a failure unless the app logged it at INFO or DEBUG: the request
+    line and the debug echo around a failure are its context, not more failures. A level the
+    line does not say (a pasted event, a bare exception line) counts."""
+    if match is not None and match.judged:
+        return True
+    return record.level is Level.UNKNOWN or record.level >= Level.WARNING
+
+
 @dataclass
 class _Acc:
     level: Level
@@ -154,12 +182,15 @@ class _Acc:
     example: str
     detail: str
     count: int = 0
+    failing: int = 0  # of `count`, the records that are failures by their own level
     where: dict[Where, None] = field(default_factory=dict)
     first: datetime | None = None
     last: datetime | None = None
 
-    def add(self, record: Record) -> None:
+    def add(self, record: Record, *, failing: bool) -> None:
         self.count += record.count
+        if failing:
+            self.failing += record.count
         self.where.setdefault(where_of(record))
         self.level = max(self.level, record.level)
         if record.time is not None:
@@ -190,7 +221,7 @@ class Tally:
             # Logs arrive in whatever order their fetches finish: the earliest record is the
             # example, so a report does not depend on that order.
             acc.example, acc.detail = record.text, match.detail if match else ""
-        acc.add(record)
+        acc.add(record, failing=is_failing(record, match))
         return match
 
     def add_all(self, records: Iterable[Record]) -> None:
@@ -236,7 +267,12 @@ def _finding(
 ) -> Finding:
     # the error line over its info echo; then the most frequent; ties by time, so the
     # report does not depend on the order logs arrived in
-    top = min(accs, key=lambda a: (-a.level, -a.count, a.first or _NEVER, a.example))
+    top = min(
+        accs, key=lambda a: (not a.failing, -a.level, -a.count, a.first or _NEVER, a.example)
+    )
+    # Counted once, at its level: a finding counts its failing records. A rule matched only
+    # by INFO/DEBUG records is a hint (severity info), never a warning or error by itself.
+    failing = sum(a.failing for a in accs)
     where: dict[Where, None] = {}
     for acc in sorted(accs, key=lambda a: (a.first or _NEVER, a.example)):
         where.update(acc.where)
@@ -249,7 +285,8 @@ def _finding(
         context=_with_workload(context, first_where, workload_of),
         example=top.example,
         detail=top.detail,
-        count=sum(a.count for a in accs),
+        count=failing or sum(a.count for a in accs),
+        severity=rule.severity if failing else Severity.INFO,
         first_seen=min(firsts) if firsts else None,
         last_seen=max(lasts) if lasts else None,
     )
@@ -263,6 +300,7 @@ def rule_finding(
     example: str,
     detail: str = "",
     count: int = 1,
+    severity: Severity | None = None,
     first_seen: datetime | None = None,
     last_seen: datetime | None = None,
 ) -> Finding:
@@ -270,7 +308,7 @@ def rule_finding(
     place it was seen."""
     return Finding(
         rule=rule.id,
-        severity=rule.severity,
+        severity=rule.severity if severity is None else min(severity, rule.severity),
         title=rule.title,
         cause=rule.cause,
         fix=rule.fix,
