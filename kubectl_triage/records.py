@@ -85,7 +85,10 @@ _CONTINUATION = re.compile(
     r"^(?:\s+\S|Traceback \(most recent call last\)|(?:Caused by|Suppressed):"
     r"|During handling of the above exception|The above exception was the direct cause"
     r"|\.\.\. \d+ (?:more|common frames omitted)|goroutine \d+ \[|created by |\[signal "
-    r"|--- End of |\}\s*$|\]\s*$)"
+    r"|--- End of |\}\s*$|\]\s*$"
+    # frames pasted without their indent: Java's `at pkg.Class.m(File.java:1)`, Python's
+    # `File "x.py", line 3, in f`
+    r"|at [\w$.<>/]+\([\w$ .:<>-]*\)|File \"[^\"\n]+\", line \d+)"
 )
 # The last line of a Python traceback ("module.SomeError: message").
 _EXC_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:: |:$|$)")

@@ -183,6 +183,7 @@ class _Acc:
     detail: str
     count: int = 0
     failing: int = 0  # of `count`, the records that are failures by their own level
+    beside: int = 0  # of `count`, fallback records printed beside a named failure
     where: dict[Where, None] = field(default_factory=dict)
     first: datetime | None = None
     last: datetime | None = None
@@ -198,6 +199,13 @@ class _Acc:
             self.last = record.time if self.last is None else max(self.last, record.time)
 
 
+# An exception a few lines from a record a rule names is that failure surfacing again (the
+# wrapper a framework raises, the access line of the 500 it caused, the bare exception line
+# an SDK prints under the body it wraps), not a second, unknown one.
+_BESIDE_LINES = 30
+_PENDING = 16  # fallback records of one log still waiting for a named one to follow
+
+
 class Tally:
     """Takes records, keeps groups (by fingerprint) and the rule that names each."""
 
@@ -205,6 +213,28 @@ class Tally:
         self.ruleset = ruleset
         self.min_level = min_level  # unnamed records below this are not grouped
         self._groups: dict[tuple[str, str], _Acc] = {}
+        # per log: the line of the last named record, and fallback records not yet beside one
+        self._last_named: dict[LogRef | None, int] = {}
+        self._pending: dict[LogRef | None, list[tuple[int, _Acc]]] = {}
+
+    def _place(self, record: Record, match: Match | None, acc: _Acc) -> None:
+        """Marks fallback records that sit beside a named record of the same log."""
+        if match is None or record.kind != "log" or not record.line:
+            return
+        ref, line = record.ref, record.line
+        if match.rule.specificity is Specificity.FALLBACK:
+            last = self._last_named.get(ref)
+            if last is not None and line - last <= _BESIDE_LINES:
+                acc.beside += record.count
+            else:
+                pending = self._pending.setdefault(ref, [])
+                pending.append((line, acc))
+                del pending[:-_PENDING]
+            return
+        self._last_named[ref] = line + record.text.count("\n")
+        for start, waiting in self._pending.pop(ref, ()):
+            if line - start <= _BESIDE_LINES:
+                waiting.beside += 1
 
     def add(self, record: Record) -> Match | None:
         match = self.ruleset.classify(record)
@@ -222,6 +252,7 @@ class Tally:
             # example, so a report does not depend on that order.
             acc.example, acc.detail = record.text, match.detail if match else ""
         acc.add(record, failing=is_failing(record, match))
+        self._place(record, match, acc)
         return match
 
     def add_all(self, records: Iterable[Record]) -> None:
@@ -252,8 +283,13 @@ class Tally:
         name the workload rather than one of its pods."""
         by_rule: dict[str, list[_Acc]] = {}
         for (rule_id, _), acc in self._groups.items():
-            if rule_id:
-                by_rule.setdefault(rule_id, []).append(acc)
+            if not rule_id:
+                continue
+            if acc.beside >= acc.count and self.ruleset.by_id[rule_id].specificity is (
+                Specificity.FALLBACK
+            ):
+                continue  # every one of them beside a failure a rule names
+            by_rule.setdefault(rule_id, []).append(acc)
         return sort_findings(
             [
                 _finding(self.ruleset.by_id[rule_id], accs, context or {}, workload_of or {})
