@@ -325,12 +325,20 @@ class _Line:
     text: str
 
 
+# A server's own access line (common/combined log format, uvicorn, gunicorn) for a request
+# it answered with a 5xx: the server failed that request, whatever level its access logger
+# writes at. A 4xx is the client's problem and keeps the line's level.
+_ACCESS_5XX = re.compile(r"\"[A-Z]{3,7} \S+ HTTP/[\d.]+\" 5\d\d\b")
+
+
 def _make_record(lines: list[_Line], ref: LogRef | None) -> Record:
     while len(lines) > 1 and not lines[-1].text:
         lines.pop()
     head = lines[0]
     header = parse_header(head.text)
     level = header.level
+    if level < Level.ERROR and '" 5' in head.text and _ACCESS_5XX.search(head.text):
+        level = Level.ERROR
     if (
         level is Level.UNKNOWN
         and len(lines) > 1

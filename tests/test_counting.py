@@ -85,3 +85,22 @@ def test_one_failure_across_many_requests_is_one_group():
         tally.add(_record(f"ERROR request_id={i:08x}-{i} Failed to notify worker {i}: timed out"))
     assert len(tally.groups()) == 1
     assert tally.findings()[0].count == 500
+
+
+def test_a_servers_own_access_line_with_a_5xx_is_an_error_record():
+    line = 'INFO:     10.244.1.7:41203 - "GET /workers HTTP/1.1" 500 Internal Server Error\n'
+    finding = _findings(line)["unhandled-exception"]
+    assert finding.severity is Severity.ERROR and finding.count == 1
+    # a 4xx is the client's: the line keeps its level and names nothing
+    assert not _findings('INFO:     203.0.113.9:1 - "GET /nope HTTP/1.1" 404 Not Found\n')
+
+
+def test_the_500_access_line_beside_a_named_traceback_is_that_failure_not_another():
+    log = (
+        'INFO:     10.244.1.7:41661 - "GET /workers HTTP/1.1" 500 Internal Server Error\n'
+        "ERROR:    Exception in ASGI application\n"
+        "Traceback (most recent call last):\n"
+        '  File "/app/schemas/worker.py", line 25, in collect_skills\n'
+        "AttributeError: 'Worker' object has no attribute 'skills'\n"
+    )
+    assert set(_findings(log)) == {"schema-mismatch"}
