@@ -197,7 +197,15 @@ def parse_header(line: str) -> Header:
     return Header(_plain_level(rest.lstrip(" \t:-|")), line, time, {})
 
 
+# A syslog/journald prefix ("Sep 14 21:18:39 host proc[42]: ") before the program's own line:
+# its level word (a glog "I0914", "ERROR") follows the prefix.
+_SYSLOG = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d [\w.-]+ [\w./-]+(?:\[\d+\])?: ")
+
+
 def _plain_level(rest: str) -> Level:
+    syslog = _SYSLOG.match(rest) if rest[:1].isupper() else None
+    if syslog:
+        rest = rest[syslog.end() :]
     m = _GLOG.match(rest) or _DOTNET.match(rest)
     if m:
         return _LEVELS[m.group(1).lower()]
