@@ -7,8 +7,9 @@ literals ~250 ms; a run that finds its entry pays a marshal load (~2 ms). An ent
 by a hash of the file's text and of everything that shapes the result (the deriving code,
 the normal-traffic sample, the regex lint, the version, the Python): a changed input is a
 miss, never a stale hit. An entry is written only after a load whose every regex passed
-regexlint, so a hit skips the lint (~0.3 s for the built-in table). Any problem with the cache (unwritable, corrupt, another Python's) is a miss and is
-never reported: the cache only saves time. Imports the standard library only.
+regexlint, so a hit skips the lint (~0.3 s for the built-in table). Any problem with the
+cache (unwritable, corrupt, another Python's) is a miss and is never reported: the cache
+only saves time. Imports the standard library only.
 """
 
 from __future__ import annotations
