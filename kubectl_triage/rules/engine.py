@@ -118,25 +118,26 @@ class RuleSet:
 # What varies between two occurrences of one failure, set aside so that one failure across
 # thousands of requests is one group: times, ids named as such, uuids, hex, addresses and
 # ports, durations, then any token holding a digit, then bare numbers. Order matters: the
-# specific shapes go first so their pieces are not half-replaced by the generic ones.
+# specific shapes go first so their pieces are not half-replaced by the generic ones. The
+# third item is a text the key must hold for the pattern to be worth a pass (the key is
+# lower-cased for that check only).
+_NAMED_ID = re.compile(
+    r"\b((?:x[-_])?(?:request|req|trace|span|correlation|corr|message|msg|event"
+    r"|cloudevent|session|transaction|tx)[-_. ]?id\b[\"']?\s*[=:]\s*[\"']?)[^\s\"',;\]\)]+",
+    re.I,
+)
 _NORMALISE = [
-    (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"), "<time>"),
-    (
-        re.compile(
-            r"\b((?:x[-_])?(?:request|req|trace|span|correlation|corr|message|msg|event"
-            r"|cloudevent|session|transaction|tx)[-_. ]?id\b[\"']?\s*[=:]\s*[\"']?)[^\s\"',;\]\)]+",
-            re.I,
-        ),
-        r"\1<id>",
-    ),
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
-    (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{12,}\b", re.I), "<hex>"),
-    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<ip>"),
-    (re.compile(r"\[[0-9a-f:]*:[0-9a-f:]*\](?::\d+)?", re.I), "<ip>"),
-    (re.compile(r"(?<=[\w\]]):\d{2,5}\b"), ":<port>"),
-    (re.compile(r"\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)\b"), "<duration>"),
-    (re.compile(r"\b(?=[\w-]*\d)[\w-]{5,}\b"), "<id>"),
-    (re.compile(r"\d+(?:\.\d+)?"), "#"),
+    (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"), "<time>",
+     "-"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>",
+     "-"),
+    (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{12,}\b", re.I), "<hex>", ""),
+    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<ip>", "."),
+    (re.compile(r"\[[0-9a-f:]*:[0-9a-f:]*\](?::\d+)?", re.I), "<ip>", "["),
+    (re.compile(r"(?<=[\w\]]):\d{2,5}\b"), ":<port>", ":"),
+    (re.compile(r"\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)\b"), "<duration>", ""),
+    (re.compile(r"\b(?=[\w-]*\d)[\w-]{5,}\b"), "<id>", ""),
+    (re.compile(r"\d+(?:\.\d+)?"), "#", ""),
 ]
 
 
@@ -145,8 +146,13 @@ def fingerprint(record: Record) -> str:
     key = record.message.split("\n", 1)[0][:200]
     if "\n" in record.text:
         key += " | " + cause_line(record.text).strip()[:200]
-    for pattern, repl in _NORMALISE:
-        key = pattern.sub(repl, key)
+    if "id" in key.lower():
+        key = _NAMED_ID.sub(r"\1<id>", key)
+    if not any(c.isdigit() for c in key):
+        return key  # the rest all need a digit
+    for pattern, repl, needs in _NORMALISE:
+        if needs in key:
+            key = pattern.sub(repl, key)
     return key
 
 
