@@ -2,7 +2,8 @@
 """Benchmarks of the core, run on purpose (never in the test suite); prints figures.
 
 - start-up: `kubectl-triage --help` beside `kubectl --help` (median of N runs each);
-- analyze throughput on a generated log (mostly normal lines, a few failures per thousand)
+- analyze throughput on generated logs (mostly normal lines, a few failures per thousand;
+  the `alarming` mix adds a fifth of lines with empty error fields: "error":null, errors=0)
   beside `grep -Eic "(error|exception|fail|warn)"` on the same file, in the same run;
 - peak RSS of analyze on a 100 MB and a 1 GB input (os.wait4's rusage of that child).
 
@@ -43,6 +44,18 @@ BENIGN = [
     "2026-11-27 22:41:{s:02d},123 INFO [worker] processed batch {n}: 25 ok, 0 failed",
     "INFO failover completed in {n} ms",
 ]
+# Structured logs that carry an empty error field on every line (zap, pino, logrus, slog):
+# the "alarming" mix has one of these in five lines.
+ALARMING = [
+    '{{"level":"info","ts":1764283263.{n},"caller":"server/handler.go:88","msg":"request '
+    'served","status":200,"error":null,"latency":"{n}us"}}',
+    '{{"level":30,"time":1764283263{n},"pid":7,"hostname":"web-{a}","msg":"request completed",'
+    '"errors":0,"err":null,"responseTime":{n}}}',
+    'time="2026-11-27T22:41:{s:02d}Z" level=info msg="job done" job={n} err="<nil>" retries=0',
+    'time=2026-11-27T22:41:{s:02d}Z level=INFO msg="sync finished" errors=0 failed=0 '
+    'error_rate=0.000',
+    '{{"severity":"INFO","message":"batch {n} ok","error":"","exception":null,"failures":[]}}',
+]
 FAILURES = [
     "ERROR:    Exception in ASGI application\nTraceback (most recent call last):\n"
     '  File "/app/api/workers.py", line 42, in list_workers\n    return [w.skills for w in ws]\n'
@@ -56,7 +69,9 @@ FAILURES = [
 ]
 
 
-def make_log(path: Path, megabytes: int) -> Path:
+def make_log(path: Path, megabytes: int, *, alarming: bool = False) -> Path:
+    """Mostly normal traffic, 3 failures in 1,000 lines; `alarming`: one line in five also
+    carries an empty error field, as structured loggers write on every line."""
     if path.exists() and path.stat().st_size >= megabytes * 1_000_000:
         return path
     rng = random.Random(7)
@@ -75,6 +90,8 @@ def make_log(path: Path, megabytes: int) -> Path:
                 )
                 roll = rng.random()
                 pool = FAILURES if roll < 0.003 else BENIGN if roll < 0.02 else NORMAL
+                if alarming and 0.02 <= roll < 0.22:
+                    pool = ALARMING
                 lines.append("2026-11-27T22:41:03.120458000Z " + rng.choice(pool).format(**fields))
             block = "\n".join(lines) + "\n"
             out.write(block)
@@ -120,6 +137,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default="100,1000", help="log sizes in MB")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/kubectl-triage-bench"))
+    parser.add_argument("--mixes", default="sparse,alarming",
+                        help="sparse: 2%% alarming-looking lines; alarming: 22%%")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     triage = shutil.which("kubectl-triage") or sys.exit("kubectl-triage not on PATH")
@@ -133,8 +152,8 @@ def main() -> None:
     else:
         print("kubectl not on PATH: start-up comparison skipped")
 
-    for size in (int(s) for s in args.sizes.split(",")):
-        log = make_log(args.workdir / f"app-{size}MB.log", size)
+    for size, mix in ((int(s), m) for s in args.sizes.split(",") for m in args.mixes.split(",")):
+        log = make_log(args.workdir / f"app-{mix}-{size}MB.log", size, alarming=mix == "alarming")
         mb = log.stat().st_size / 1e6
         runs = args.runs if size <= 200 else 1
         ours, theirs = side_by_side(
@@ -144,7 +163,7 @@ def main() -> None:
         )
         a, b = statistics.median(t for t, _ in ours), statistics.median(t for t, _ in theirs)
         rss = max(r for _, r in ours) / 1024
-        print(f"== analyze {mb:.0f} MB ({runs} run(s), median)")
+        print(f"== analyze {mb:.0f} MB, {mix} mix ({runs} run(s), median)")
         print(f"kubectl-triage analyze {a:.2f}s = {mb / a:.1f} MB/s, peak RSS {rss:.0f} MB")
         print(f"grep -Eic              {b:.2f}s = {mb / b:.1f} MB/s   (ratio {a / b:.1f}x)")
 

@@ -19,7 +19,8 @@ from kubectl_triage import names
 from kubectl_triage.errors import BadRequest, BundleError, NotFound, UsageError
 from kubectl_triage.evidence import Gap, LogRef, ProbeResult
 from kubectl_triage.records import parse_time
-from kubectl_triage.source import KINDS, LogWindow
+from kubectl_triage.source import LogWindow
+from kubectl_triage.sources.kinds import KINDS
 
 MANIFEST = "triage-bundle.json"
 _CHUNK = 1 << 20
@@ -136,8 +137,8 @@ class BundleSource:
     def list(self, kind: str, namespace: str | None, *, selector: str = "") -> list[dict[str, Any]]:
         if kind not in KINDS:
             raise ValueError(kind)
-        if kind == "nodes":
-            files = [self.root / "nodes.json"]
+        if not KINDS[kind].namespaced:
+            files = [self.root / f"{kind}.json"]
         elif namespace:
             files = [self.root / names.check("namespace", namespace) / f"{kind}.json"]
         else:
@@ -149,6 +150,8 @@ class BundleSource:
 
     def _items(self, path: Path, kind: str) -> list[dict[str, Any]]:
         if not path.is_file():
+            if not KINDS[kind].bundled:  # neither our bundles nor kubectl's dump save them
+                raise NotFound(f"no {kind} in bundle {self.root}")
             if kind == "pods" and not path.parent.is_dir():
                 raise NotFound(f'namespace "{path.parent.name}" is not in bundle {self.root}')
             return []
@@ -160,7 +163,7 @@ class BundleSource:
         for index, item in enumerate(items):
             self._check_item(path, index, item, kind=kind)
             meta = item.setdefault("metadata", {})
-            if namespace and kind != "nodes":  # a kubectl dump leaves it out; be sure
+            if namespace and KINDS[kind].namespaced:  # a kubectl dump leaves it out
                 meta.setdefault("namespace", namespace)
         return items
 
@@ -199,11 +202,8 @@ class BundleSource:
         folder = self.root / names.check("namespace", ref.namespace) / names.check(
             "name", ref.pod
         )
-        path = folder / (
-            f"{names.check('container', ref.container)}.previous.log"
-            if ref.previous
-            else f"{ref.container}.log"
-        )
+        container = names.check("container", ref.container)
+        path = folder / (f"{container}.previous.log" if ref.previous else f"{container}.log")
         if path.is_file():
             return _windowed(_read_chunks(self._inside(path)), window, self.now())
         dump = folder / "logs.txt"

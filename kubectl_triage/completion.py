@@ -24,6 +24,8 @@ from typing import TextIO
 
 import click
 
+from kubectl_triage.sources.kinds import target_kind
+
 
 class Directive(enum.IntFlag):
     DEFAULT = 0  # the shell completes file names
@@ -37,12 +39,6 @@ class Directive(enum.IntFlag):
 LOOKUP_TIMEOUT = 2.0  # seconds, connect and read
 FILE_FLAGS = {"--kubeconfig", "--certificate-authority"}
 DIR_FLAGS = {"--bundle"}  # a bundle is a folder
-TARGET_KINDS = {  # TARGET prefixes the commands accept -> the kind they name
-    "deploy": "deployments", "deployment": "deployments", "deployments": "deployments",
-    "sts": "statefulsets", "statefulset": "statefulsets", "statefulsets": "statefulsets",
-    "ds": "daemonsets", "daemonset": "daemonsets", "daemonsets": "daemonsets",
-    "po": "pods", "pod": "pods", "pods": "pods",
-}
 
 
 @dataclass
@@ -267,11 +263,12 @@ def targets(position: Position, word: str, *, env: dict[str, str]) -> list[tuple
     namespace = _namespace(position, source)
     prefix, slash, _ = word.partition("/")
     if slash:
-        kind = TARGET_KINDS.get(prefix)
+        kind = target_kind(prefix)  # the TARGET prefixes the commands accept
         if kind is None:
             return []
-        names = _names(source, kind, namespace)
-        return [(f"{prefix}/{n}", kind[:-1]) for n in names if f"{prefix}/{n}".startswith(word)]
+        names = _names(source, kind.resource, namespace)
+        desc = kind.kind.lower()
+        return [(f"{prefix}/{n}", desc) for n in names if f"{prefix}/{n}".startswith(word)]
     found = [(n, "deployment") for n in _names(source, "deployments", namespace)]
     found += [(f"pod/{n}", "pod") for n in _names(source, "pods", namespace)]
     return [(value, desc) for value, desc in found if value.startswith(word)]

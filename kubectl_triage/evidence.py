@@ -82,6 +82,15 @@ class Record:
 
 
 @dataclass(frozen=True, slots=True)
+class EnvVar:
+    """One entry of a container's env (or envFrom) as its spec writes it."""
+
+    name: str  # for envFrom: PREFIX*
+    value: str | None  # a literal value; None for a reference
+    reference: str = ""  # "<secret NAME/KEY>", "<field PATH>", "<all keys of configMap NAME>"
+
+
+@dataclass(frozen=True, slots=True)
 class ContainerState:
     name: str
     image: str
@@ -99,6 +108,7 @@ class ContainerState:
     init: bool = False
     sidecar: bool = False
     ports: tuple[int, ...] = ()  # declared containerPorts
+    env: tuple[EnvVar, ...] = ()  # the spec's env, then its envFrom
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,3 +187,69 @@ class ProbeResult:
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """What the rollout checks and target resolution need of a Deployment."""
+
+    namespace: str
+    name: str
+    uid: str
+    generation: int
+    observed_generation: int
+    want: int  # spec.replicas (1 when unset)
+    replicas: int | None  # status.replicas; None when the status does not say
+    updated: int
+    ready: int
+    available: int
+    deadline_exceeded: bool  # the Progressing condition says ProgressDeadlineExceeded
+    images: tuple[str, ...]  # the pod template's containers' images
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaSet:
+    namespace: str
+    name: str
+    uid: str
+    owners: tuple[Owner, ...]  # every ownerReference; the controller first
+    revision: int  # deployment.kubernetes.io/revision, 0 when absent
+
+    @property
+    def controller(self) -> Owner | None:
+        return self.owners[0] if self.owners else None
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    namespace: str
+    name: str
+    selector: Mapping[str, str]  # empty: endpoints are managed by hand (or ExternalName)
+    target_ports: tuple[int, ...]  # numeric targetPorts, in the order declared
+    type: str = "ClusterIP"
+
+    def selects(self, pod: Pod) -> bool:
+        return bool(self.selector) and all(pod.labels.get(k) == v for k, v in self.selector.items())
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointSlice:
+    """The ready addresses an EndpointSlice gives its Service (live clusters only)."""
+
+    namespace: str
+    service: str
+    ready: int  # endpoints whose conditions.ready is not false
+
+
+@dataclass(frozen=True, slots=True)
+class DaprResource:
+    """A Dapr Component or Subscription."""
+
+    kind: str  # components | subscriptions
+    namespace: str
+    name: str
+    scopes: tuple[str, ...]
+    spec: Mapping[str, object]
+
+    def scoped_to(self, app_id: str) -> bool:
+        return not self.scopes or app_id in self.scopes

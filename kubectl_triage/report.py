@@ -126,8 +126,38 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     wide_columns: tuple[str, ...] = ()  # shown only with -o wide
 
-    def to_dict(self) -> list[dict[str, str]]:
-        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+    # Per row, typed values for scripts beside the text cells (RFC 3339 times beside a
+    # relative age, numbers); merged into that row's JSON object.
+    data: tuple[Mapping[str, Any], ...] = ()
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        """Rows for scripts: camelCase keys, null for an absent cell ("-"), numbers in a
+        column of whole numbers, then each row's typed `data`."""
+        keys = [_camel(c) for c in self.columns]
+        numeric = [
+            all(v in _ABSENT or v.isdigit() for v in column)
+            and any(v.isdigit() for v in column)
+            for column in zip(*self.rows, strict=True)
+        ] if self.rows else []
+        out = []
+        for index, row in enumerate(self.rows):
+            item: dict[str, Any] = {}
+            for key, value, number in zip(keys, row, numeric, strict=True):
+                item[key] = None if value in _ABSENT else int(value) if number else value
+            if index < len(self.data):
+                item.update(self.data[index])
+            out.append(item)
+        return out
+
+
+_ABSENT = frozenset({"-", "", "<none>"})
+
+
+def _camel(column: str) -> str:
+    """'last seen' -> 'lastSeen', 'dead letter' -> 'deadLetter', 'warn+' -> 'warnPlus'."""
+    words = "".join(c if c.isalnum() else " plus " if c == "+" else " " for c in column)
+    head, *rest = words.split()
+    return head.lower() + "".join(word.capitalize() for word in rest)
 
 
 @dataclass(frozen=True)
@@ -174,6 +204,11 @@ def _gap(gap: Gap) -> dict[str, str]:
         )
         if v
     }
+
+
+def iso(value: datetime | None) -> str | None:
+    """RFC 3339 UTC, as every time in the JSON report."""
+    return _iso(value)
 
 
 def _iso(value: datetime | None) -> str | None:

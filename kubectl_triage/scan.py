@@ -83,6 +83,9 @@ class Prefilter:
         """The words it looks for (as given, before the scan's own rewriting)."""
         return sorted(w.decode("utf-8", "replace") for w in self._words)
 
+    def search(self, lowered: bytes, start: int, end: int) -> re.Match[bytes] | None:
+        return self._regex.search(lowered, start, end) if self._regex is not None else None
+
     def matches(self, lowered: bytes, start: int, end: int | None = None
                 ) -> Iterator[re.Match[bytes]]:
         if self._regex is None:
@@ -96,7 +99,8 @@ class Prefilter:
             return False
         if self._loud is not None and self._loud.search(lowered_line):
             return False
-        if _LOW_LEVEL.match(line):  # the common case, decided on bytes
+        low = _LOW_LEVEL.match(line)  # the common case, decided on bytes
+        if low and not _LOUD_LEVEL.search(line, 0, low.end()):
             return True
         text = clean_line(split_server_time(line.decode("utf-8", "replace"))[1])
         if _maybe_continuation(text) or text.startswith(("Traceback", "panic:")):
@@ -127,10 +131,20 @@ def _rarity(byte: int) -> int:
     return -1 if index < 0 else len(_COMMON) - index
 
 
-# A line that opens (after an optional server timestamp) with an INFO/DEBUG level marker.
+# A line that opens (after an optional server timestamp) with an INFO/DEBUG level marker;
+# pino and bunyan write numeric levels (10 trace, 20 debug, 30 info).
 _LOW_LEVEL = re.compile(
     rb"(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?[^ \t\n][^\n]{0,80}?(?:\b(?:INFO|DEBUG)\b"
-    rb'|"(?:level|severity)": ?"(?:info|debug)"|\blevel=(?:info|debug)\b)'
+    rb'|"(?:level|severity)": ?"(?:info|debug)"|\blevel=(?:info|debug)\b'
+    rb'|"level": ?[123]0\b)'
+)
+
+
+# A louder level word before the INFO/DEBUG one: "ERROR worker INFO queue stalled" is an
+# ERROR line that mentions INFO, not an INFO line.
+_LOUD_LEVEL = re.compile(
+    rb"\b(?:ERROR|ERRO|ERR|WARN|WARNING|FATAL|CRIT|CRITICAL|SEVERE|PANIC|EMERG|ALERT)\b"
+    rb'|"(?:level|severity)": ?"(?:error|warn|warning|fatal|critical)"|\blevel=(?:error|warn)'
 )
 
 
@@ -213,6 +227,7 @@ class _Scanner:
         self.ref = ref
         self.base_line = 1  # line number of buf[0]
         self.scan_from = 0  # hits before this offset of buf were handled
+        self.floor = 0  # the next hit is searched from here (past what was decided)
 
     def scan(self, buf: bytes, *, final: bool):  # generator returning the carried bytes
         end = len(buf) if final else buf.rfind(b"\n") + 1
@@ -225,6 +240,7 @@ class _Scanner:
         counter = _LineCounter(buf, self.base_line)
         carry_from = None
         quiet_until = 0  # the rest of a quiet line: its other level words are quiet too
+        self.floor = done
         for match in self._hits(buf, lowered, end):
             pos = match.start()
             if pos < done or pos < quiet_until:
@@ -238,7 +254,7 @@ class _Scanner:
                     match, buf[line_start:line_end], lowered[line_start:line_end]):
                 # Not `done`: the lines below may continue this line's record, and a loud
                 # hit there must walk back over it to group the record as the full path does.
-                quiet_until = line_end
+                quiet_until = self.floor = line_end
                 continue
             start = self._walk_back(buf, line_start, floor=done)
             closed = yield from self._forward(buf, start, pos, end=end, final=final,
@@ -246,7 +262,7 @@ class _Scanner:
             if closed is None:
                 carry_from = start
                 break
-            done = closed
+            done = self.floor = closed
         keep = carry_from if carry_from is not None else max(done, end - _TAIL, 0)
         if carry_from is None:
             keep = buf.find(b"\n", keep - 1) + 1 if keep > 0 else 0
@@ -258,8 +274,17 @@ class _Scanner:
         """Prefilter hits from scan_from to end, leaving out the middle of very long lines:
         records.py keeps only a long line's head and tail, so nothing in between can name a
         failure, and a 50 MB base64 payload would cost the literal scan seconds."""
+        # A search per hit from `self.floor` on, not one finditer: when a line turns out
+        # quiet or a record is grouped, the scan jumps past them instead of walking every
+        # other hit inside ("error":null, "errors":0 and "failed":0 on one line are three).
         for seg_start, seg_end in _without_long_middles(buf, self.scan_from, end):
-            yield from self.prefilter.matches(lowered, seg_start, seg_end)
+            pos = seg_start
+            while True:
+                match = self.prefilter.search(lowered, max(pos, self.floor), seg_end)
+                if match is None:
+                    break
+                yield match
+                pos = match.end()
 
     def _walk_back(self, buf: bytes, start: int, *, floor: int) -> int:
         for _ in range(_MAX_BACKTRACK):

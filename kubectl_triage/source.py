@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from kubectl_triage.evidence import Gap, LogRef, ProbeResult
+from kubectl_triage.sources.kinds import KINDS as KINDS_TABLE
 
-KINDS = ("pods", "deployments", "replicasets", "statefulsets", "daemonsets", "services",
-         "events", "nodes", "components", "subscriptions")
+# What a Source may be asked to list: the rows of the one kinds table.
+KINDS = tuple(KINDS_TABLE)
 
 
 @dataclass(frozen=True)
@@ -59,5 +60,5 @@ class Source(Protocol):
         ...
 
     def recorded_gaps(self) -> list[Gap]:
-        """Gaps known before collection (a bundle's manifest); a live cluster has none."""
+        """Gaps the source recorded itself: a bundle's manifest, a live log cut mid-way."""
         ...

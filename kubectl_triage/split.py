@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -94,22 +94,36 @@ def _read(path: Path, start: int, end: int) -> Iterator[bytes]:
             yield chunk
 
 
+# Which records a segment's process sends back (set before the fork, inherited): every
+# record it sends is pickled and held until the parent reads it, so an INFO record that
+# merely says "error": null must not make the trip. None: all of them (spawn platforms).
+_KEEP: Callable[[Record], bool] | None = None
+
+
 def _scan_segment(path: Path, start: int, end: int, first_line: int, ref: LogRef | None,
                   prefilter: Prefilter) -> list[Record]:
-    return list(iter_records(_read(path, start, end), ref=ref, prefilter=prefilter,
-                             first_line=first_line))
+    records = iter_records(_read(path, start, end), ref=ref, prefilter=prefilter,
+                           first_line=first_line)
+    return [r for r in records if _KEEP is None or _KEEP(r)]
 
 
 def scan_file(path: Path, *, prefilter: Prefilter, ref: LogRef | None = None,
-              jobs: int | None = None, min_segment: int = MIN_SEGMENT) -> Iterator[Record]:
-    """The records of a file around prefilter hits, in file order."""
+              jobs: int | None = None, min_segment: int = MIN_SEGMENT,
+              keep: Callable[[Record], bool] | None = None) -> Iterator[Record]:
+    """The records of a file around prefilter hits, in file order; with several processes,
+    only those `keep` accepts (the caller's tally would drop the others)."""
+    global _KEEP
     segments = plan(path, jobs=jobs or usable_cpus(), min_segment=min_segment)
     if len(segments) == 1:
         yield from iter_records(_read(path, 0, segments[0][1]), ref=ref, prefilter=prefilter)
         return
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(max_workers=len(segments), mp_context=context) as pool:
-        futures = [pool.submit(_scan_segment, path, start, end, line, ref, prefilter)
-                   for start, end, line in segments]
-        for future in futures:
-            yield from future.result()
+    _KEEP = keep
+    try:
+        with ProcessPoolExecutor(max_workers=len(segments), mp_context=context) as pool:
+            futures = [pool.submit(_scan_segment, path, start, end, line, ref, prefilter)
+                       for start, end, line in segments]
+            for future in futures:
+                yield from future.result()
+    finally:
+        _KEEP = None

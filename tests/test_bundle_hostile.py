@@ -110,3 +110,45 @@ def test_a_killed_runs_extraction_folder_is_removed_by_the_next_run(tmp_path, mo
         tar.add(DEMO, arcname="taskflow")
     assert run("--bundle", str(archive), "status").code == 0
     assert not orphan.exists() and alive.exists()
+
+
+# ---- what a bundle written by `bundle` holds -----------------------------------------------
+
+
+def test_a_written_bundle_holds_no_secret_in_clear_and_is_private(tmp_path):
+    out = tmp_path / "b"
+    assert run("--demo", "bundle", str(out)).code == 0
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for secret in ("S3cr3tPass", "tfk_live", "last-applied-configuration\": \"{"):
+            assert secret not in text, (path, secret)
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    for folder in [out, *(p for p in out.rglob("*") if p.is_dir())]:
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+
+
+def test_workload_templates_args_and_components_are_redacted():
+    from kubectl_triage.collect.snapshot import redacted_object
+
+    deployment = {"kind": "Deployment", "metadata": {"annotations": {
+        "kubectl.kubernetes.io/last-applied-configuration": '{"env": "PASSWORD=x"}'}},
+        "spec": {"template": {"spec": {"containers": [{
+            "name": "app", "args": ["--db", "postgres://u:hunter2@db/x", "--token=abc123"],
+            "env": [{"name": "API_KEY", "value": "k"}, {"name": "MODE", "value": "fast"}]}]}}}}
+    component = {"apiVersion": "dapr.io/v1alpha1", "kind": "Component", "spec": {"metadata": [
+        {"name": "redisPassword", "value": "hunter2"}, {"name": "redisHost", "value": "r:6379"},
+        {"name": "connectionString", "value": "Server=db;Password=hunter2"}]}}
+    text = json.dumps([redacted_object(deployment), redacted_object(component)])
+    assert "hunter2" not in text and "abc123" not in text and '"k"' not in text
+    assert "PASSWORD=x" not in text
+    assert '"fast"' in text and "r:6379" in text
+
+
+@pytest.mark.parametrize("where", ["a-file", "missing/parent/out.tar.gz"])
+def test_bundle_into_a_file_or_under_a_missing_parent_is_one_line(tmp_path, where):
+    (tmp_path / "a-file").write_text("x")
+    result = run("--demo", "bundle", str(tmp_path / where))
+    assert result.code == 2 and result.stderr.startswith("error: ")
+    assert result.stderr.count("\n") <= 2 and "Traceback" not in result.stderr

@@ -15,13 +15,14 @@ def _checks(report: dict) -> dict[str, dict]:
 def test_checklist_fails_the_right_steps_and_names_the_seed_patterns():
     report = run("--demo", "checklist", "-o", "json").json()
     checks = _checks(report)
-    assert list(checks) == ["pods", "app logs", "sidecar logs", "events", "request path",
-                            "error patterns", "dapr wiring", "rollout"]
-    for step in ("pods", "app logs", "events", "request path", "error patterns", "dapr wiring",
-                 "rollout"):
+    assert list(checks) == ["pods", "service endpoints", "app logs", "sidecar logs", "events",
+                            "request path", "error patterns", "dapr wiring", "rollout"]
+    for step in ("pods", "service endpoints", "app logs", "events", "request path",
+                 "error patterns", "dapr wiring", "rollout"):
         assert checks[step]["verdict"] == "fail", step
         assert checks[step]["next"], f"{step} failed without a next command"
     assert "reminder-worker" in checks["pods"]["detail"]
+    assert "Service postgres" in checks["service endpoints"]["detail"]
     assert "errors start at taskflow-api -> notification-service" in checks["request path"][
         "detail"]
     assert SEEDS | {"crash-loop"} <= {f["rule"] for f in report["findings"]}

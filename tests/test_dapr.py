@@ -41,7 +41,7 @@ def test_logs_sorts_daprd_records_by_topic():
 def test_components_say_which_sidecar_loaded_them():
     rows = {r["name"]: r for r in run("--demo", "dapr", "components", "-o", "json").json()[
         "components"]}
-    assert rows["pubsub"]["loaded by"] == "notification-service, taskflow-api"
+    assert rows["pubsub"]["loadedBy"] == "notification-service, taskflow-api"
     assert rows["statestore"]["scopes"] == "taskflow-api"
 
 
@@ -54,7 +54,9 @@ def test_topic_of_uses_scope_and_message():
 
 
 def test_publish_without_a_terminal_needs_yes():
-    result = run("--demo", "dapr", "publish", "taskflow-api", "pubsub", "task-events")
+    # Asked of a cluster (a bundle is refused first), before any connection is made.
+    result = run("--server", "https://127.0.0.1:1", "dapr", "publish", "taskflow-api",
+                 "pubsub", "task-events")
     assert result.code == 2
     assert result.stderr == (
         "error: publishing changes state: confirm with --yes (no terminal to ask)\n")

@@ -103,8 +103,8 @@ def test_events_of_a_target_are_its_pods_replicasets_and_deployment_only():
 def test_status_shows_the_crash_loop_with_restarts_and_last_termination():
     report = run("--demo", "status", "-o", "json").json()
     row = next(r for r in report["pods"] if r["pod"].startswith("reminder-worker"))
-    assert row["status"] == "CrashLoopBackOff" and row["restarts"] == "7"
-    assert row["ready"] == "0/1" and "Error (1)" in row["last termination"]
+    assert row["status"] == "CrashLoopBackOff" and row["restarts"] == 7  # a number, for jq
+    assert row["ready"] == "0/1" and "Error (1)" in row["lastTermination"]
     api = [r for r in report["pods"] if r["workload"] == "deployment/taskflow-api"]
     assert len(api) == 2 and all(r["sidecars"] == "daprd:ready" for r in api)
     assert "crash-loop" in _rules(report)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_triage.rules.endpoints import called_paths, compare
+from kubectl_triage.detectors.openapi import called_paths, compare
 from tests.helpers import run
 
 

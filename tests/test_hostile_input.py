@@ -66,3 +66,11 @@ def test_a_failure_after_a_long_line_is_found_by_the_fast_path():
     log = _long_line(2 << 20) + (REFUSED + "\n").encode()
     fast = [r.text for r in iter_records([log], prefilter=RuleSet(builtin_rules()).prefilter)]
     assert any(t.startswith("ERROR db ConnectionRefusedError") for t in fast)
+
+
+def test_an_error_line_that_mentions_info_is_still_judged():
+    log = b"ERROR worker INFO queue stalled: job 5 failed\n2026-01-01 INFO fine\n"
+    ruleset = RuleSet(builtin_rules())
+    fast = [r.text for r in iter_records([log], prefilter=ruleset.prefilter)]
+    assert "ERROR worker INFO queue stalled: job 5 failed" in fast
+    assert not any("INFO fine" in t for t in fast)

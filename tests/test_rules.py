@@ -4,6 +4,7 @@ literals the prefilter scans for, and users' rules files."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from pathlib import Path
 
@@ -404,3 +405,17 @@ def test_a_rules_file_alias_bomb_or_binary_is_one_line(tmp_path):
     for path, message in ((bomb, "alias bomb"), (binary, "not UTF-8")):
         result = run("--rules", str(path), "rules", "list")
         assert result.code == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("command, message", [
+    ("kubectl {", "Single '{'"),
+    ("kubectl logs {pod.__class__}", "placeholders are"),
+    ("kubectl logs {podd}", "placeholders are"),
+])
+def test_a_next_command_that_cannot_be_filled_is_refused_when_loaded(tmp_path, command, message):
+    row = GOOD.format(id="bad-next", pattern="BADNEXT")
+    next_line = f"    next: [{json.dumps(command)}]\n    fix:"
+    path = _write(tmp_path, row.replace("    fix:", next_line, 1))
+    result = run("--rules", str(path), "rules", "list")
+    assert result.code == 2 and message in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1

@@ -64,3 +64,33 @@ def test_an_archive_with_unsafe_paths_is_refused(tmp_path):
     result = run("--bundle", str(archive), "status")
     assert result.code == 1 and "unsafe member" in result.stderr
     assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_a_log_read_in_part_is_kept_and_named_in_the_manifest(tmp_path):
+    from kubectl_triage.bundle import BundleSource, demo_path
+    from kubectl_triage.collect.snapshot import write_bundle
+    from kubectl_triage.evidence import Gap
+    from kubectl_triage.source import LogWindow
+
+    class CutSource(BundleSource):
+        """A demo whose first api log is cut after 3 lines, as LiveSource records it."""
+
+        cut: list[Gap] = []
+
+        def log(self, ref, window):
+            data = b"".join(super().log(ref, window))
+            if ref.container != "api" or ref.previous or self.cut:
+                return iter([data])
+            self.cut.append(Gap("logs", "ClusterUnreachable", "partial log: cut after 3 line(s)",
+                                namespace=ref.namespace, pod=ref.pod, container=ref.container))
+            return iter([b"".join(data.splitlines(keepends=True)[:3])])
+
+        def recorded_gaps(self):
+            return super().recorded_gaps() + self.cut
+
+    out = tmp_path / "b"
+    write_bundle(CutSource(demo_path()), "taskflow", out, window=LogWindow(), max_requests=1)
+    manifest = json.loads((out / "triage-bundle.json").read_text())
+    [gap] = [g for g in manifest["gaps"] if g.get("container") == "api"]
+    assert gap["message"].startswith("partial log")
+    assert len((out / "taskflow" / gap["pod"] / "api.log").read_text().splitlines()) == 3

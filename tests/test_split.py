@@ -47,3 +47,28 @@ def test_parallel_scan_equals_single_process_scan(tmp_path):
     assert len(one) > 100
     assert [(r.line, r.text) for r in four] == [(r.line, r.text) for r in one]
     assert all(r.text.endswith("'skills'") and r.text.count("\n") == 4 for r in one)
+
+
+def test_segment_processes_send_back_only_what_the_tally_counts(tmp_path):
+    """A fifth of the lines carry empty error fields at INFO: the report is the same as one
+    process's, and no INFO record makes the trip back from a segment's process."""
+    from kubectl_triage.rules.engine import RuleSet, Tally
+    from kubectl_triage.rules.load import builtin_rules
+
+    log = tmp_path / "app.log"
+    _log(log, 20_000)
+    with log.open("a") as f:
+        for i in range(8_000):
+            f.write(f'{{"level":30,"msg":"request completed","err":null,"errors":0,"n":{i}}}\n'
+                    f'time="2026-11-27T22:41:00Z" level=info msg="job done" err="<nil>"\n')
+    ruleset = RuleSet(builtin_rules())
+    single = Tally(ruleset)
+    single.add_all(scan_file(log, prefilter=ruleset.prefilter, jobs=1))
+    parallel = Tally(ruleset)
+    sent = list(scan_file(log, prefilter=ruleset.prefilter, jobs=4, min_segment=1 << 16,
+                          keep=parallel.keeps))
+    parallel.add_all(sent)
+    assert [(f.rule, f.count) for f in parallel.findings()] == [
+        (f.rule, f.count) for f in single.findings()]
+    assert sent and all(parallel.keeps(r) for r in sent)
+    assert not any('"level":30' in r.text for r in sent)

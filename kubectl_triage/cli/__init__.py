@@ -242,26 +242,45 @@ def _progress() -> Callable[[int, int], None] | None:
         return None
 
     def show(done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        env.stderr.write(f"\rreading logs {done}/{total}{end}")
+        # On the terminal only, and gone when done: the report is what stays on screen.
+        text = "" if done == total else f"reading logs {done}/{total}"
+        env.stderr.write(f"\r\x1b[K{text}")
         env.stderr.flush()
 
     return show
 
 
-def _emit(report: Any, *, redact: bool = True) -> None:
+def _emit(report: Any, *, redact: bool = True, gate: bool = False) -> None:
+    from dataclasses import replace
+
+    """Render the report; exit 3 (FINDINGS) when --fail-on's threshold is reached by a
+    finding or a failed check, and, for a `gate` command (verify), when any check failed."""
     from kubectl_triage.evidence import Severity
     from kubectl_triage.render import RenderOptions, render
 
     opts, env = _opts(), _env()
+    # `command` names the subcommand that ran ("dapr subs", "rules show"), not its group.
+    path = click.get_current_context().command_path.split()[2:]
+    if path and path != ["demo"] and report.command != " ".join(path):  # demo: a summary
+        report = replace(report, command=" ".join(path))
     options = RenderOptions(
         color=env.colour_wanted(no_color=opts.no_color), no_headers=opts.no_headers,
         redact=redact,
     )
     env.stdout.write(render(report, opts.output, options))
     env.stdout.flush()
-    if opts.fail_on and any(f.severity >= Severity.parse(opts.fail_on) for f in report.findings):
+    from kubectl_triage.evidence import Verdict
+
+    failed = any(c.verdict is Verdict.FAIL for c in report.checks)
+    warned = any(c.verdict is Verdict.WARN for c in report.checks)
+    if gate and failed:
         raise SystemExit(ExitCode.FINDINGS)
+    if opts.fail_on:
+        level = Severity.parse(opts.fail_on)
+        # A failed check counts as an error, a warned one as a warning.
+        checks = failed or (warned and level <= Severity.WARNING)
+        if checks or any(f.severity >= level for f in report.findings):
+            raise SystemExit(ExitCode.FINDINGS)
 
 
 def _regex(value: str | None, name: str) -> re.Pattern[str] | None:
@@ -278,6 +297,14 @@ def _regex(value: str | None, name: str) -> re.Pattern[str] | None:
 @cli.command(epilog=_example("kubectl triage version"))
 def version() -> None:
     """Print the plugin's version."""
+    output = _opts().output
+    if output in ("json", "yaml"):
+        import json
+
+        data = {"apiVersion": "triage/v1", "kind": "Version", "version": __version__}
+        # JSON is YAML: one object either way
+        _env().stdout.write(json.dumps(data, indent=4 if output == "json" else None) + "\n")
+        return
     _env().stdout.write(f"kubectl-triage {__version__}\n")
 
 

@@ -13,6 +13,7 @@ from kubectl_triage.cli import (
     _env,
     _example,
     _opts,
+    _printable,
     _regex,
     _ruleset,
     _run,
@@ -92,7 +93,8 @@ def _follow(*, target: str | None, selector: str, options) -> None:
     env = _env()
 
     def write(line: str) -> None:
-        env.stdout.write(line)
+        # Followed records skip the report renderers: the same sanitiser, line by line.
+        env.stdout.write(_printable(line))
         env.stdout.flush()
 
     follow_logs(
@@ -101,7 +103,7 @@ def _follow(*, target: str | None, selector: str, options) -> None:
         selector=selector,
         options=options,
         write=write,
-        warn=lambda line: env.stderr.write(line + "\n"),
+        warn=lambda line: env.stderr.write(_printable(line) + "\n"),
         as_json=_opts().output in ("json", "yaml"),
     )
 

@@ -8,6 +8,7 @@ from kubectl_triage.cli import (
     _emit,
     _env,
     _example,
+    _opts,
     _regex,
     _run,
     cli,
@@ -160,12 +161,14 @@ def dapr_publish(app: str, pubsub: str, topic: str, data: str, yes: bool) -> Non
         json.loads(data)
     except ValueError as exc:
         raise click.BadParameter(f"not JSON: {exc}", param_hint="--data") from None
+    if _opts().bundle or _opts().demo:  # refuse before asking, not after
+        raise UsageError("this command changes a live cluster; it cannot run on a bundle")
+    env = _env()
+    if not yes and not (env.stdin.isatty() and env.stderr_is_tty()):
+        raise UsageError("publishing changes state: confirm with --yes (no terminal to ask)")
     run = _run()
     found = publish_target(run, app)
     if not yes:
-        env = _env()
-        if not (env.stdin.isatty() and env.stderr_is_tty()):
-            raise UsageError("publishing changes state: confirm with --yes (no terminal to ask)")
         question = (
             f"Publish to {pubsub}/{topic} through the sidecar of {found.target.pod.name}"
             f" in {found.target.pod.namespace}?"

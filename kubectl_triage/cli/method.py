@@ -11,6 +11,7 @@ from kubectl_triage.cli import (
     _emit,
     _env,
     _opts,
+    _printable,
     _run,
     cli,
 )
@@ -93,7 +94,8 @@ def verify(deploy: str, image: str | None, wait: bool, timeout: str) -> None:
         seconds = parse_duration(timeout).total_seconds()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--timeout") from None
-    _emit(verify_report(_run(), deploy, image=image, wait=wait, timeout=seconds))
+    # A deploy gate: any failed check is exit 3, without --fail-on (DESIGN.md).
+    _emit(verify_report(_run(), deploy, image=image, wait=wait, timeout=seconds), gate=True)
 
 
 @cli.command(
@@ -142,4 +144,5 @@ def bundle(out: Path | None, output: Path | None, since: str | None, tail: int |
     env.stdout.write(f"bundle of namespace {namespace} written to {target}\n")
     for gap in gaps:
         where = "/".join(x for x in (gap.pod, gap.container) if x)
-        env.stderr.write(f"warning: not collected: {gap.kind} {where}: {gap.reason}\n")
+        warning = f"warning: not collected: {gap.kind} {where}: {gap.reason}"
+        env.stderr.write(_printable(warning) + "\n")

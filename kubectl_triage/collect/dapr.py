@@ -1,20 +1,25 @@
-"""Dapr evidence: the sidecar's metadata, the app's programmatic subscriptions, and the
-Component and Subscription resources. Collects only; judging is in commands/dapr.py."""
+"""Dapr evidence: the sidecar's metadata and the app's programmatic subscriptions, asked
+through the run's Evidence (once per pod). Collects only; judging is in detectors/ and
+commands/dapr*.py. (Component and Subscription resources: Evidence.dapr.)"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubectl_triage.collect.gather import Workloads
 from kubectl_triage.collect.probe import AppPod, find_app
-from kubectl_triage.errors import Forbidden, NotFound, TriageError
+from kubectl_triage.errors import TriageError
 from kubectl_triage.evidence import Gap, ProbeResult
-from kubectl_triage.source import Source
+
+if TYPE_CHECKING:
+    from kubectl_triage.collect.run import Evidence
 
 DAPR_HTTP_PORT = 3500
 SIDECAR = "daprd"
+# What a view of Dapr calls looks for in logs beyond the rules' words: service invocation
+# and publish paths (checklist's request path, topics published with no subscriber).
+CALL_LITERALS = ("/v1.0/invoke/", "/v1.0/publish/")
 
 
 @dataclass
@@ -27,13 +32,13 @@ class DaprApp:
     gaps: list[Gap] = field(default_factory=list)
 
 
-def dapr_app(source: Source, namespace: str, app: str, *, ws: Workloads | None = None) -> DaprApp:
-    target = find_app(source, namespace, app, ws=ws)
+def dapr_app(evidence: Evidence, app: str) -> DaprApp:
+    target = find_app(evidence, app)
     app_id = target.pod.annotations.get("dapr.io/app-id") or app
     return DaprApp(target, app_id)
 
 
-def read_metadata(source: Source, found: DaprApp) -> None:
+def read_metadata(source: Evidence, found: DaprApp) -> None:
     pod = found.target.pod
     if not any(c.name == SIDECAR for c in pod.containers):
         return
@@ -42,7 +47,7 @@ def read_metadata(source: Source, found: DaprApp) -> None:
     found.metadata = _json_or_gap(result, found, "dapr metadata") if result else None
 
 
-def read_app_subscribe(source: Source, found: DaprApp, *, port: int) -> None:
+def read_app_subscribe(source: Evidence, found: DaprApp, *, port: int) -> None:
     result = _get(
         source, found, port=port, path="/dapr/subscribe", container=found.target.container.name
     )
@@ -53,7 +58,7 @@ def read_app_subscribe(source: Source, found: DaprApp, *, port: int) -> None:
 
 
 def _get(
-    source: Source, found: DaprApp, *, port: int, path: str, container: str
+    source: Evidence, found: DaprApp, *, port: int, path: str, container: str
 ) -> ProbeResult | None:
     pod = found.target.pod
     try:
@@ -93,20 +98,3 @@ def _json_or_gap(result: ProbeResult, found: DaprApp, what: str) -> Any:
             Gap("probe", "Error", f"{what}: not JSON", namespace=result.namespace, pod=result.pod)
         )
         return None
-
-
-def dapr_resources(source: Source, namespace: str, kind: str) -> tuple[list[dict], list[Gap]]:
-    """Components or Subscriptions; a cluster without Dapr's CRDs gives a gap, not an error."""
-    try:
-        return source.list(kind, namespace), []
-    except (Forbidden, NotFound) as exc:
-        reason = "NotFound" if isinstance(exc, NotFound) else "Forbidden"
-        message = f"{kind}.dapr.io: " + (
-            "not installed (no Dapr CRDs?)" if reason == "NotFound" else exc.message
-        )
-        return [], [Gap(kind, reason, message, namespace=namespace)]
-
-
-def scoped_to(resource: dict, app_id: str) -> bool:
-    scopes = resource.get("scopes") or []
-    return not scopes or app_id in scopes

@@ -1,4 +1,4 @@
-"""Collection through a Source: workloads and pods, a TARGET's pods, logs, events.
+"""Collection through a Source: a TARGET's pods among the workloads, and logs.
 
 Logs of many containers are fetched concurrently with a bound; each worker parses its own
 log into records (only the records around prefilter hits, unless --all-lines), so what comes
@@ -12,73 +12,73 @@ import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
 
-from kubectl_triage.collect.objects import owner_index, to_event, to_pod
-from kubectl_triage.errors import BadRequest, Forbidden, NotFound, TriageError, UsageError
-from kubectl_triage.evidence import Event, Gap, LogRef, Pod, Record
+from kubectl_triage.errors import BadRequest, NotFound, TriageError, UsageError
+from kubectl_triage.evidence import Deployment, Gap, LogRef, Pod, Record, ReplicaSet
 from kubectl_triage.scan import Prefilter, iter_records
 from kubectl_triage.source import LogWindow, Source
-
-_KIND_ALIASES = {
-    "deploy": "Deployment",
-    "deployment": "Deployment",
-    "deployments": "Deployment",
-    "sts": "StatefulSet",
-    "statefulset": "StatefulSet",
-    "statefulsets": "StatefulSet",
-    "ds": "DaemonSet",
-    "daemonset": "DaemonSet",
-    "daemonsets": "DaemonSet",
-    "rs": "ReplicaSet",
-    "replicaset": "ReplicaSet",
-    "replicasets": "ReplicaSet",
-    "po": "Pod",
-    "pod": "Pod",
-    "pods": "Pod",
-    "job": "Job",
-    "jobs": "Job",
-}
+from kubectl_triage.sources.kinds import target_kind
 
 
-@dataclass
+@dataclass(frozen=True)
 class Workloads:
+    """The pods of a scope with the owner objects that name them (from the run's Evidence)."""
+
     namespace: str | None
     pods: list[Pod]
-    raw: dict[str, list[dict[str, Any]]]
+    deployments: list[Deployment] = field(default_factory=list)
+    replicasets: list[ReplicaSet] = field(default_factory=list)
+    statefulsets: list[str] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
 
-    def names(self, kind: str) -> list[str]:
-        return [i["metadata"]["name"] for i in self.raw.get(kind, [])]
+    # Indexes, built on first use: a checklist looks up every app of a 500-app namespace,
+    # and a scan of all pods per lookup made that quadratic.
+    @cached_property
+    def _deployments(self) -> dict[str, Deployment]:
+        return {d.name: d for d in self.deployments}
 
+    @cached_property
+    def _by_workload(self) -> dict[tuple[str, str], list[Pod]]:
+        index: dict[tuple[str, str], list[Pod]] = {}
+        for p in self.pods:
+            if p.workload:
+                index.setdefault((p.workload.kind, p.workload.name), []).append(p)
+        return index
 
-def load_workloads(
-    source: Source,
-    namespace: str | None,
-    *,
-    selector: str = "",
-    kinds: Iterable[str] = ("deployments", "replicasets", "statefulsets"),
-) -> Workloads:
-    """Pods (required) and the owner objects (each optional: a failure becomes a gap)."""
-    raw: dict[str, list[dict[str, Any]]] = {}
-    gaps: list[Gap] = []
-    for kind in kinds:
-        try:
-            raw[kind] = source.list(kind, namespace)
-        except (Forbidden, NotFound) as exc:
-            gaps.append(
-                Gap(
-                    kind=kind,
-                    reason=type(exc).__name__,
-                    message=exc.message,
-                    namespace=namespace or "",
-                )
-            )
-            raw[kind] = []
-    raw["pods"] = source.list("pods", namespace, selector=selector)
-    rs_owners = owner_index(raw["replicasets"])
-    pods = [to_pod(item, rs_owners) for item in raw["pods"]]
-    return Workloads(namespace, pods, raw, gaps)
+    @cached_property
+    def _sets_of(self) -> dict[str, dict[str, ReplicaSet]]:
+        """An owner's uid, and "Deployment/NAME" -> the ReplicaSets it owns, by name."""
+        index: dict[str, dict[str, ReplicaSet]] = {}
+        for rs in self.replicasets:
+            for o in rs.owners:
+                keys = [o.uid, f"Deployment/{o.name}" if o.kind == "Deployment" else ""]
+                for key in filter(None, keys):
+                    index.setdefault(key, {})[rs.name] = rs
+        return index
+
+    def replicasets_of(self, name: str, uid: str = "") -> list[ReplicaSet]:
+        """The ReplicaSets of Deployment `name` (or of the owner with this uid)."""
+        found = {**self._sets_of.get(f"Deployment/{name}", {}), **self._sets_of.get(uid, {})}
+        return list(found.values()) if uid or name else []
+
+    def deployment(self, name: str) -> Deployment | None:
+        return self._deployments.get(name)
+
+    def of_workload(self, kind: str, name: str) -> list[Pod]:
+        return self._by_workload.get((kind, name), [])
+
+    @cached_property
+    def _by_app_id(self) -> dict[str, list[Pod]]:
+        index: dict[str, list[Pod]] = {}
+        for p in self.pods:
+            if p.annotations.get("dapr.io/app-id"):
+                index.setdefault(p.annotations["dapr.io/app-id"], []).append(p)
+        return index
+
+    def of_app_id(self, app_id: str) -> list[Pod]:
+        """The pods of a Dapr app-id (`dapr.io/app-id`)."""
+        return self._by_app_id.get(app_id, [])
 
 
 def resolve_target(ws: Workloads, target: str | None) -> list[Pod]:
@@ -86,7 +86,8 @@ def resolve_target(ws: Workloads, target: str | None) -> list[Pod]:
     if not target:
         return ws.pods
     kind_text, _, name = target.rpartition("/")
-    kind = _KIND_ALIASES.get(kind_text.lower()) if kind_text else None
+    named = target_kind(kind_text) if kind_text else None
+    kind = named.kind if named else None
     if kind_text and kind is None:
         raise UsageError(
             f'unknown kind "{kind_text}" in "{target}" (use deploy/, sts/, ds/, rs/, job/ or pod/)'
@@ -109,7 +110,7 @@ def resolve_target(ws: Workloads, target: str | None) -> list[Pod]:
             ]
             if pods:
                 return pods
-        candidates = ws.names("deployments") + ws.names("statefulsets")
+        candidates = [d.name for d in ws.deployments] + ws.statefulsets
         raise NotFound(
             f'deployments.apps "{name}" not found{_in(ws)}',
             suggestions=_near(name, candidates + [p.name for p in ws.pods]),
@@ -134,36 +135,17 @@ def resolve_target(ws: Workloads, target: str | None) -> list[Pod]:
 
 def current_pods_of_deployment(ws: Workloads, name: str) -> list[Pod] | None:
     """Pods of the deployment's newest ReplicaSet; None if there is no such deployment."""
-    deployment = next(
-        (d for d in ws.raw.get("deployments", []) if d["metadata"]["name"] == name), None
-    )
-    owned = [
-        p
-        for p in ws.pods
-        if p.workload and p.workload.kind == "Deployment" and p.workload.name == name
-    ]
+    deployment = ws.deployment(name)
+    owned = ws.of_workload("Deployment", name)
     if deployment is None and not owned:
         return None
-    uid = (deployment or {}).get("metadata", {}).get("uid")
-    sets = [
-        rs
-        for rs in ws.raw.get("replicasets", [])
-        if any(
-            o.get("uid") == uid or o.get("name") == name and o.get("kind") == "Deployment"
-            for o in rs["metadata"].get("ownerReferences") or []
-        )
-    ]
+    sets = ws.replicasets_of(name, deployment.uid if deployment else "")
     if sets:
-        newest = max(sets, key=_revision)
-        current = [p for p in owned if p.owner and p.owner.uid == newest["metadata"].get("uid")]
+        newest = max(sets, key=lambda rs: rs.revision)
+        current = [p for p in owned if p.owner and p.owner.uid == newest.uid]
         if current:
             return current
     return owned
-
-
-def _revision(rs: dict[str, Any]) -> int:
-    value = (rs["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision", "0")
-    return int(value) if value.isdigit() else 0
 
 
 def _owned_by(pod: Pod, name: str) -> bool:
@@ -219,26 +201,30 @@ def collect_logs(
     prefilter: Prefilter | None,
     progress: Callable[[int, int], None] | None = None,
     sink: Callable[[list[Record]], None] | None = None,
+    on_log: Callable[[LogRef, list[Record] | None, Gap | None], None] | None = None,
 ) -> LogResult:
     """Logs fetched and parsed concurrently. With `sink`, each log's records go to it as
-    soon as that log is read (so judging overlaps fetching) and are not kept."""
+    soon as that log is read (so judging overlaps fetching) and are not kept; `on_log`
+    hears of each log as it is done (its records, or its gap; neither: no such instance)."""
     records: list[Record] = []
     gaps: list[Gap] = []
     read = 0
     active = None if options.all_lines or options.grep else prefilter
     workers = max(1, min(options.max_requests, len(refs)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_read_one, source, ref, options, active) for ref in refs]
+        futures = {pool.submit(_read_one, source, ref, options, active): ref for ref in refs}
         for done, future in enumerate(as_completed(futures), 1):
             got, gap = future.result()
+            if on_log is not None:
+                on_log(futures[future], got, gap)
             if gap:
                 gaps.append(gap)
             elif got is not None:
                 read += 1
-                if sink is None:
-                    records.extend(got)
-                else:
+                if sink is not None:
                     sink(got)
+                elif on_log is None:
+                    records.extend(got)
             if progress:
                 progress(done, len(futures))
     records.sort(key=lambda r: (r.time is None, r.time or 0, r.ref.pod if r.ref else "", r.line))
@@ -270,18 +256,3 @@ def _gap(ref: LogRef, exc: TriageError) -> Gap:
         pod=ref.pod,
         container=ref.container,
     )
-
-
-def collect_events(source: Source, namespace: str | None) -> tuple[list[Event], list[Gap]]:
-    try:
-        items = source.list("events", namespace)
-    except (Forbidden, NotFound) as exc:
-        return [], [
-            Gap(
-                kind="events",
-                reason=type(exc).__name__,
-                message=exc.message,
-                namespace=namespace or "",
-            )
-        ]
-    return [to_event(i) for i in items], []

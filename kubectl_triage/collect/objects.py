@@ -1,11 +1,23 @@
-"""API JSON -> evidence dataclasses: pods with their owners, events."""
+"""API JSON -> evidence dataclasses: pods with their owners, events, the owner objects,
+Services and their EndpointSlices, Dapr resources. The only place that reads raw API dicts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from kubectl_triage.evidence import ContainerState, Event, Owner, Pod
+from kubectl_triage.evidence import (
+    ContainerState,
+    DaprResource,
+    Deployment,
+    EndpointSlice,
+    EnvVar,
+    Event,
+    Owner,
+    Pod,
+    ReplicaSet,
+    Service,
+)
 from kubectl_triage.records import parse_time
 
 SIDECAR_NAMES = frozenset({"daprd", "istio-proxy", "linkerd-proxy", "envoy", "cloud-sql-proxy"})
@@ -107,7 +119,37 @@ def _container(
         sidecar=sidecar,
         ports=tuple(int(p["containerPort"]) for p in spec.get("ports") or []
                     if isinstance(p.get("containerPort"), int)),
+        env=_env(spec),
     )
+
+
+def _env(spec: dict[str, Any]) -> tuple[EnvVar, ...]:
+    out = []
+    for entry in spec.get("env") or []:
+        name = entry.get("name", "")
+        if "valueFrom" in entry:
+            out.append(EnvVar(name, None, _reference(entry["valueFrom"] or {})))
+        else:
+            out.append(EnvVar(name, str(entry.get("value", ""))))
+    for source in spec.get("envFrom") or []:
+        ref = source.get("configMapRef") or source.get("secretRef") or {}
+        kind = "configMap" if "configMapRef" in source else "secret"
+        out.append(
+            EnvVar(f"{source.get('prefix', '')}*", None, f"<all keys of {kind} {ref.get('name')}>")
+        )
+    return tuple(out)
+
+
+def _reference(value_from: dict[str, Any]) -> str:
+    for key, label in (("secretKeyRef", "secret"), ("configMapKeyRef", "configMap")):
+        if key in value_from:
+            ref = value_from[key]
+            return f"<{label} {ref.get('name')}/{ref.get('key')}>"
+    if "fieldRef" in value_from:
+        return f"<field {value_from['fieldRef'].get('fieldPath')}>"
+    if "resourceFieldRef" in value_from:
+        return f"<resource {value_from['resourceFieldRef'].get('resource')}>"
+    return "<reference>"
 
 
 def to_event(item: dict[str, Any]) -> Event:
@@ -140,4 +182,82 @@ def to_event(item: dict[str, Any]) -> Event:
         first=first or last,
         last=last or first,
         source=source,
+    )
+
+
+def _int(value: Any, default: int = 0) -> int:
+    return value if isinstance(value, int) else default
+
+
+def to_deployment(item: dict[str, Any]) -> Deployment:
+    meta, spec, status = item["metadata"], item.get("spec") or {}, item.get("status") or {}
+    progressing = next(
+        (c for c in status.get("conditions") or [] if c.get("type") == "Progressing"), {}
+    )
+    template = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    return Deployment(
+        namespace=meta.get("namespace", ""),
+        name=meta.get("name", ""),
+        uid=meta.get("uid", ""),
+        generation=_int(meta.get("generation")),
+        observed_generation=_int(status.get("observedGeneration")),
+        want=_int(spec.get("replicas"), 1),
+        replicas=status.get("replicas") if isinstance(status.get("replicas"), int) else None,
+        updated=_int(status.get("updatedReplicas")),
+        ready=_int(status.get("readyReplicas")),
+        available=_int(status.get("availableReplicas")),
+        deadline_exceeded=progressing.get("reason") == "ProgressDeadlineExceeded",
+        images=tuple(c.get("image", "") for c in template),
+    )
+
+
+def to_replicaset(item: dict[str, Any]) -> ReplicaSet:
+    meta = item["metadata"]
+    # the controller first: it is the owner a pod or an event rolls up to
+    refs = sorted(meta.get("ownerReferences") or [], key=lambda r: not r.get("controller"))
+    revision = (meta.get("annotations") or {}).get("deployment.kubernetes.io/revision", "0")
+    return ReplicaSet(
+        namespace=meta.get("namespace", ""),
+        name=meta.get("name", ""),
+        uid=meta.get("uid", ""),
+        owners=tuple(Owner(r.get("kind", ""), r.get("name", ""), r.get("uid", "")) for r in refs),
+        revision=int(revision) if revision.isdigit() else 0,
+    )
+
+
+def to_service(item: dict[str, Any]) -> Service:
+    meta, spec = item["metadata"], item.get("spec") or {}
+    return Service(
+        namespace=meta.get("namespace", ""),
+        name=meta.get("name", ""),
+        selector=spec.get("selector") or {},
+        target_ports=tuple(
+            p["targetPort"] for p in spec.get("ports") or [] if isinstance(p.get("targetPort"), int)
+        ),
+        type=spec.get("type") or "ClusterIP",
+    )
+
+
+def to_endpoint_slice(item: dict[str, Any]) -> EndpointSlice:
+    meta = item.get("metadata") or {}
+    ready = sum(
+        1
+        for e in item.get("endpoints") or []
+        if (e.get("conditions") or {}).get("ready") is not False
+    )
+    return EndpointSlice(
+        namespace=meta.get("namespace", ""),
+        service=(meta.get("labels") or {}).get("kubernetes.io/service-name", ""),
+        ready=ready,
+    )
+
+
+def to_dapr_resource(kind: str, item: dict[str, Any]) -> DaprResource:
+    meta = item.get("metadata") or {}
+    return DaprResource(
+        kind=kind,
+        namespace=meta.get("namespace", ""),
+        name=meta.get("name", ""),
+        scopes=tuple(item.get("scopes") or ()),
+        spec=item.get("spec") or {},
     )

@@ -1,20 +1,23 @@
 """Probes inside an app's pod: which pod and port to ask, the OpenAPI document, the env.
 
 An APP is a deployment name, KIND/NAME, or a Dapr app-id; the probe asks one running pod
-of it. The port: --port, else the app container's declared port, a Service's targetPort,
-or `dapr.io/app-port`.
+of it. The port: --port, else `dapr.io/app-port`, the app container's declared port, or a
+Service's targetPort (`app_port`, shared with the bundle writer).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubectl_triage.collect.gather import Workloads, load_workloads, resolve_target
+from kubectl_triage.collect.gather import Workloads, resolve_target
 from kubectl_triage.errors import NotFound, UsageError
-from kubectl_triage.evidence import ContainerState, Pod, ProbeResult
-from kubectl_triage.source import Source
+from kubectl_triage.evidence import ContainerState, Pod, ProbeResult, Service
+
+if TYPE_CHECKING:
+    from kubectl_triage.collect.run import Evidence
 
 OPENAPI_PATHS = (
     "/openapi.json",
@@ -33,22 +36,18 @@ class AppPod:
     ws: Workloads
 
 
-APP_KINDS = ("deployments", "replicasets", "statefulsets", "services")
-
-
-def find_app(
-    source: Source, namespace: str, app: str, *, container: str = "", ws: Workloads | None = None
-) -> AppPod:
-    """A running pod of APP and its app container (the first that is not a sidecar). A
-    caller that looks up several apps passes the namespace's workloads (APP_KINDS) once."""
-    ws = ws or load_workloads(source, namespace, kinds=APP_KINDS)
-    by_app_id = [p for p in ws.pods if p.annotations.get("dapr.io/app-id") == app]
+def find_app(evidence: Evidence, app: str, *, container: str = "") -> AppPod:
+    """A running pod of APP and its app container (the first that is not a sidecar)."""
+    ws = evidence.workloads()
+    by_app_id = ws.of_app_id(app)
     try:
         pods = resolve_target(ws, app)
     except NotFound:
         if not by_app_id:
             raise
         pods = by_app_id
+    if not pods:  # a Deployment scaled to zero, or whose pods are all gone
+        raise NotFound(f'{app} has no pods in namespace "{evidence.scope_namespace}"')
     running = [p for p in pods if p.phase == "Running"] or pods
     pod = sorted(running, key=lambda p: p.name)[0]
     candidates = [c for c in pod.containers if not c.init]
@@ -62,25 +61,33 @@ def find_app(
     return AppPod(pod, chosen, ws)
 
 
-def app_port(target: AppPod, *, port: int | None) -> int:
-    if port:
-        return port
-    if target.container.ports:
-        return target.container.ports[0]
-    for service in target.ws.raw.get("services", []):
-        selector = (service.get("spec") or {}).get("selector") or {}
-        if selector and all(target.pod.labels.get(k) == v for k, v in selector.items()):
-            for entry in (service.get("spec") or {}).get("ports") or []:
-                if isinstance(entry.get("targetPort"), int):
-                    return entry["targetPort"]
-    annotated = target.pod.annotations.get("dapr.io/app-port", "")
+def app_port(
+    pod: Pod, container: ContainerState | None, *, services: Iterable[Service] = ()
+) -> int | None:
+    """The port the app serves on: the one Dapr calls (`dapr.io/app-port`), else the app
+    container's first declared port, else a selecting Service's numeric targetPort. The
+    bundle writer saves probes at this port and the readers ask at it: one answer for both."""
+    annotated = pod.annotations.get("dapr.io/app-port", "")
     if annotated.isdigit():
         return int(annotated)
-    raise UsageError(f"no port known for {target.pod.name}: give --port")
+    if container is not None and container.ports:
+        return container.ports[0]
+    for service in services:
+        if service.selects(pod) and service.target_ports:
+            return service.target_ports[0]
+    return None
+
+
+def target_port(evidence: Evidence, target: AppPod, *, port: int | None) -> int:
+    """--port, else the app's port; a UsageError when nothing says which."""
+    found = port or app_port(target.pod, target.container, services=evidence.services)
+    if not found:
+        raise UsageError(f"no port known for {target.pod.name}: give --port")
+    return found
 
 
 def fetch_openapi(
-    source: Source, target: AppPod, *, port: int, paths: tuple[str, ...] = OPENAPI_PATHS
+    source: Evidence, target: AppPod, *, port: int, paths: tuple[str, ...] = OPENAPI_PATHS
 ) -> tuple[ProbeResult, dict | None]:
     """The first of `paths` that answers with an OpenAPI/Swagger document."""
     last: ProbeResult | None = None

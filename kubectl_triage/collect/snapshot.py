@@ -5,6 +5,7 @@ written; what could not be read is recorded as a gap in the manifest."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tarfile
 import tempfile
@@ -14,37 +15,18 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from kubectl_triage import names
 from kubectl_triage.bundle import MANIFEST
-from kubectl_triage.collect.gather import LogOptions, load_workloads, log_refs
-from kubectl_triage.collect.probe import OPENAPI_PATHS
+from kubectl_triage.collect.gather import LogOptions, log_refs
+from kubectl_triage.collect.objects import to_pod, to_replicaset, to_service
+from kubectl_triage.collect.probe import OPENAPI_PATHS, app_port
 from kubectl_triage.errors import BadRequest, NotFound, TriageError, UsageError
-from kubectl_triage.evidence import Gap, LogRef, Pod
+from kubectl_triage.evidence import Gap, LogRef, Pod, Service
 from kubectl_triage.redact import redact_text, redact_value
 from kubectl_triage.source import LogWindow, Source
+from kubectl_triage.sources.kinds import BUNDLED_NAMESPACED, KINDS
 
-NAMESPACED = (
-    "pods",
-    "deployments",
-    "replicasets",
-    "statefulsets",
-    "daemonsets",
-    "services",
-    "events",
-    "components",
-    "subscriptions",
-)
-_LIST_KINDS = {
-    "pods": "PodList",
-    "deployments": "DeploymentList",
-    "replicasets": "ReplicaSetList",
-    "statefulsets": "StatefulSetList",
-    "daemonsets": "DaemonSetList",
-    "services": "ServiceList",
-    "events": "EventList",
-    "components": "ComponentList",
-    "subscriptions": "SubscriptionList",
-    "nodes": "NodeList",
-}
+NAMESPACED = BUNDLED_NAMESPACED  # what a bundle holds per namespace, in writing order
 
 
 def write_bundle(
@@ -58,16 +40,24 @@ def write_bundle(
 ) -> list[Gap]:
     """Write the bundle of one namespace to `out` (a directory, or a .tar.gz file)."""
     archive = out.name.endswith((".tar.gz", ".tgz"))
-    if out.exists() and (archive or any(out.iterdir())):
+    if out.exists() and (archive or not out.is_dir()):
+        raise UsageError(f"{out} exists: give a new path")
+    if out.exists() and any(out.iterdir()):
         raise UsageError(f"{out} exists and is not empty: give a new path")
+    if archive and not out.parent.is_dir():
+        raise UsageError(f"{out.parent} is not a folder: create it first")
     root = Path(tempfile.mkdtemp(prefix="kubectl-triage-bundle-")) if archive else out
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        _private_dir(root)
+    except OSError as exc:
+        raise UsageError(f"cannot create {root}: {exc.strerror}") from None
     try:
         gaps = _write(
             source, namespace, root, window=window, max_requests=max_requests, progress=progress
         )
         if archive:
-            with tarfile.open(out, "w:gz") as tar:
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle, tarfile.open(fileobj=handle, mode="w:gz") as tar:
                 tar.add(root, arcname=out.name.split(".")[0])
         return gaps
     finally:
@@ -78,27 +68,32 @@ def write_bundle(
 def _write(
     source: Source, namespace: str, root: Path, *, window: LogWindow, max_requests: int, progress
 ) -> list[Gap]:
-    gaps: list[Gap] = list(source.recorded_gaps())
-    folder = root / namespace
-    folder.mkdir(exist_ok=True)
+    gaps: list[Gap] = []
+    folder = _private_dir(root / names.check("namespace", namespace))
+    read: dict[str, list[dict[str, Any]]] = {}  # each kind listed once, for the dump and us
     for kind in NAMESPACED:
         try:
-            items = source.list(kind, namespace)
+            items = read[kind] = source.list(kind, namespace)
         except TriageError as exc:
+            if kind == "pods":
+                raise  # without its pods a namespace has nothing to save
             gaps.append(Gap(kind, _reason(exc), exc.message, namespace=namespace))
             continue
-        if kind == "pods":
-            items = [_redacted_pod(i) for i in items]
-        _dump(folder / f"{kind}.json", kind, items)
+        _dump(folder / f"{kind}.json", kind, [redacted_object(i) for i in items])
     try:
         _dump(root / "nodes.json", "nodes", source.list("nodes", None))
     except TriageError as exc:
         gaps.append(Gap("nodes", _reason(exc), exc.message))
-    ws = load_workloads(source, namespace)
+    replicasets = map(to_replicaset, read.get("replicasets", []))
+    rs_owners = {rs.uid: rs.controller for rs in replicasets if rs.controller}
+    pods = [to_pod(i, rs_owners) for i in read["pods"]]
+    services = [to_service(i) for i in read.get("services", [])]
     gaps += _write_logs(
-        source, ws.pods, folder, window=window, max_requests=max_requests, progress=progress
+        source, pods, folder, window=window, max_requests=max_requests, progress=progress
     )
-    gaps += _write_probes(source, ws.pods, folder)
+    gaps += _write_probes(source, pods, folder, services=services)
+    # after the logs: a live source records the logs it could read only in part
+    gaps = source.recorded_gaps() + gaps
     manifest = {
         "apiVersion": "triage/v1",
         "kind": "Bundle",
@@ -112,7 +107,7 @@ def _write(
         ),
         "gaps": [{k: v for k, v in asdict(g).items() if v} for g in gaps],
     }
-    (root / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    _private_text(root / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return gaps
 
 
@@ -121,22 +116,59 @@ def _reason(exc: TriageError) -> str:
 
 
 def _dump(path: Path, kind: str, items: list[dict[str, Any]]) -> None:
-    data = {"kind": _LIST_KINDS[kind], "apiVersion": "v1", "items": items}
-    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    data = {"kind": KINDS[kind].list_kind, "apiVersion": "v1", "items": items}
+    _private_text(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
-def _redacted_pod(item: dict[str, Any]) -> dict[str, Any]:
-    """Literal env values that look secret are masked; valueFrom references stay."""
-    spec = item.get("spec") or {}
-    for container in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]:
-        for env in container.get("env") or []:
-            if "value" in env:
-                env["value"] = redact_value(env.get("name", ""), str(env["value"]))
-    annotations = (item.get("metadata") or {}).get("annotations") or {}
-    for key in list(annotations):  # last-applied-configuration repeats the env in clear
-        if key == "kubectl.kubernetes.io/last-applied-configuration":
-            annotations[key] = "<redacted>"
+def _private_text(path: Path, text: str) -> None:
+    """A bundle holds evidence that may still carry secrets: files 0600, folders 0700."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _private_dir(path: Path) -> Path:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def redacted_object(item: dict[str, Any]) -> dict[str, Any]:
+    """Any object as a bundle may hold it: every container's literal env values that look
+    secret, secrets inside args and command, the last-applied-configuration annotation
+    (the whole manifest again, in clear) and a Dapr Component's metadata values masked.
+    valueFrom / secretKeyRef references stay: they name where a secret is, not what."""
+    meta = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    if _LAST_APPLIED in annotations:
+        annotations[_LAST_APPLIED] = "<redacted>"
+    spec = item.get("spec") if isinstance(item.get("spec"), dict) else {}
+    template = spec.get("template") if isinstance(spec.get("template"), dict) else {}
+    for pod_spec in (spec, template.get("spec")):
+        if isinstance(pod_spec, dict):
+            _redact_containers(pod_spec)
+    if item.get("kind") == "Component" or "components.dapr.io" in str(item.get("apiVersion")):
+        for entry in spec.get("metadata") or []:
+            if isinstance(entry, dict) and "value" in entry:
+                entry["value"] = redact_value(str(entry.get("name", "")), str(entry["value"]))
     return item
+
+
+def _redact_containers(pod_spec: dict[str, Any]) -> None:
+    for key in ("containers", "initContainers", "ephemeralContainers"):
+        for container in pod_spec.get(key) or []:
+            if not isinstance(container, dict):
+                continue
+            for env in container.get("env") or []:
+                if isinstance(env, dict) and "value" in env:
+                    env["value"] = redact_value(str(env.get("name", "")), str(env["value"]))
+            for field in ("args", "command"):
+                values = container.get(field)
+                if isinstance(values, list):
+                    container[field] = [redact_text(str(v)) for v in values]
 
 
 def _write_logs(
@@ -146,9 +178,9 @@ def _write_logs(
     gaps: list[Gap] = []
 
     def save(ref: LogRef) -> Gap | None:
-        name = f"{ref.container}.previous.log" if ref.previous else f"{ref.container}.log"
-        target = folder / ref.pod / name
-        target.parent.mkdir(exist_ok=True)
+        container = names.check("container", ref.container)
+        name = f"{container}.previous.log" if ref.previous else f"{container}.log"
+        target = _private_dir(folder / names.check("name", ref.pod)) / name
         try:
             data = b"".join(source.log(ref, window))
         except (NotFound, BadRequest):
@@ -174,9 +206,7 @@ def _write_logs(
                 container=ref.container,
             )
         text = data.decode("utf-8", "replace")
-        target.write_text(
-            "\n".join(redact_text(line) for line in text.split("\n")), encoding="utf-8"
-        )
+        _private_text(target, "\n".join(redact_text(line) for line in text.split("\n")))
         return None
 
     with ThreadPoolExecutor(max_workers=max(1, min(max_requests, len(refs) or 1))) as pool:
@@ -188,7 +218,9 @@ def _write_logs(
     return gaps
 
 
-def _write_probes(source: Source, pods: list[Pod], folder: Path) -> list[Gap]:
+def _write_probes(
+    source: Source, pods: list[Pod], folder: Path, *, services: list[Service]
+) -> list[Gap]:
     """One pod per workload: its app's OpenAPI document and /dapr/subscribe, its sidecar's
     Dapr metadata; every attempt saved, answered or not."""
     gaps, seen = [], set()
@@ -198,8 +230,7 @@ def _write_probes(source: Source, pods: list[Pod], folder: Path) -> list[Gap]:
         seen.add(pod.workload_name)
         probes: list[dict[str, Any]] = []
         app = next((c for c in pod.containers if not c.init and not c.sidecar), None)
-        app_port = pod.annotations.get("dapr.io/app-port", "")
-        port = int(app_port) if app_port.isdigit() else (app.ports[0] if app and app.ports else 0)
+        port = app_port(pod, app, services=services) or 0
         name = app.name if app else ""
         groups = [[(port, path, name) for path in OPENAPI_PATHS]] if port else []
         if port and pod.annotations.get("dapr.io/enabled") == "true":
@@ -209,9 +240,9 @@ def _write_probes(source: Source, pods: list[Pod], folder: Path) -> list[Gap]:
         for group in groups:
             gaps += _probe_first(source, pod, group, probes)
         if probes:
-            (folder / pod.name).mkdir(exist_ok=True)
-            (folder / pod.name / "probes.json").write_text(
-                json.dumps({"probes": probes}, indent=1) + "\n", encoding="utf-8"
+            _private_text(
+                _private_dir(folder / names.check("name", pod.name)) / "probes.json",
+                json.dumps({"probes": probes}, indent=1) + "\n",
             )
     return gaps
 

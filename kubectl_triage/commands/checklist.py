@@ -5,68 +5,49 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import replace
 
-from kubectl_triage.collect.gather import (
-    LogOptions,
-    collect_events,
-    collect_logs,
-    load_workloads,
-    log_refs,
-)
+from kubectl_triage.collect.dapr import CALL_LITERALS
+from kubectl_triage.collect.gather import LogOptions, log_refs
 from kubectl_triage.commands.common import Run
-from kubectl_triage.commands.crosscheck import check_endpoints
-from kubectl_triage.commands.status import pod_status
 from kubectl_triage.commands.trace import neighbours
-from kubectl_triage.errors import TriageError
-from kubectl_triage.evidence import Level, Pod, Record, Severity, Verdict
+from kubectl_triage.detectors import run_detectors
+from kubectl_triage.detectors.model import amended
+from kubectl_triage.evidence import Level, Record, Severity, Verdict
 from kubectl_triage.report import Check, Finding, Group, Report
-from kubectl_triage.rules.engine import LEVEL_LITERALS, Tally
 from kubectl_triage.rules.facts import event_records, status_records
-from kubectl_triage.scan import Prefilter
 
 _CALL = re.compile(r"/v1\.0/(?P<kind>invoke|publish)/(?P<a>[\w.-]+)/(?:method/)?(?P<b>[\w.-]+)")
 _PATH = re.compile(r"(/[\w./{}-]+)")
 
 
+# The detectors behind the checklist's object steps (names of detectors.REGISTRY).
+DETECTORS = ("pod-status", "service-no-endpoints", "openapi", "dapr-wiring", "rollout")
+
+
 def checklist_report(run: Run, *, symptom: str = "", max_requests: int) -> Report:
-    ws = load_workloads(run.source, run.namespace)
-    ns = run.namespace or run.source.default_namespace()
+    evidence = run.evidence
+    evidence.look_for(CALL_LITERALS)  # the request path's and the published topics' lines
+    ns = evidence.scope_namespace
     options = LogOptions(max_requests=max_requests)
-    prefilter = Prefilter(
-        [*run.ruleset.prefilter.literals_text(), "/v1.0/invoke/", "/v1.0/publish/"],
-        quiet_words=LEVEL_LITERALS,
-    )
-    logs = collect_logs(
-        run.source,
-        log_refs(ws.pods, options),
-        options=options,
-        prefilter=prefilter,
-        progress=run.progress,
-    )
-    events, event_gaps = collect_events(run.source, run.namespace)
-    app_tally, sidecar_tally, event_tally = (
-        Tally(run.ruleset),
-        Tally(run.ruleset),
-        Tally(run.ruleset),
-    )
-    sidecars = {(p.name, c.name) for p in ws.pods for c in p.containers if c.sidecar}
+    logs = evidence.logs(log_refs(evidence.pods, options), options=options, progress=run.progress)
+    events = evidence.events
+    app_tally, sidecar_tally, event_tally, everything = (run.tally() for _ in range(4))
+    sidecars = {(p.name, c.name) for p in evidence.pods for c in p.containers if c.sidecar}
     for record in logs.records:
         is_sidecar = record.ref and (record.ref.pod, record.ref.container) in sidecars
         (sidecar_tally if is_sidecar else app_tally).add(record)
     event_tally.add_all(event_records(events))
-    owners = run.workload_of(ws.pods)  # pod name -> the workload that owns it
-    everything = Tally(run.ruleset)
-    everything.add_all([*logs.records, *event_records(events), *status_records(ws.pods)])
-    findings, probe_gaps = check_endpoints(
-        run,
-        everything.findings(context=run.context_values(), workload_of=owners),
-        everything.groups(),
+    owners = run.workload_of(evidence.pods)  # pod name -> the workload that owns it
+    everything.add_all([*logs.records, *event_records(events), *status_records(evidence.pods)])
+    detected = run_detectors(run, DETECTORS)
+    table_findings = amended(
+        everything.findings(context=run.context_values(), workload_of=owners), detected
     )
-    findings = _ranked(findings, symptom, _symptom_rules(run, logs.records, symptom))
-    dapr_check, dapr_findings, dapr_gaps = _dapr_wiring(run, ws.pods)
+    findings = _ranked(table_findings, symptom, _symptom_rules(run, logs.records, symptom))
+    step = {c.step: c for c in detected.checks}
     checks = (
-        _pods(ws.pods, ns),
+        step["pods"],
+        step["service endpoints"],
         _logs_step("app logs", app_tally.groups(), ns, "kubectl triage logs {w}", owners),
         _logs_step(
             "sidecar logs", sidecar_tally.groups(), ns, "kubectl triage dapr logs {w}", owners
@@ -74,22 +55,26 @@ def checklist_report(run: Run, *, symptom: str = "", max_requests: int) -> Repor
         _events(event_tally.groups(), ns),
         _request_path(logs.records, owners),
         _patterns(findings, ns),
-        dapr_check,
-        _rollout(ws.raw.get("deployments", []), ns),
+        step["dapr wiring"],
+        step["rollout"],
     )
     extra = {"symptom": symptom} if symptom else {}
     return Report(
         context=run.source.context,
         namespace=run.namespace_label,
         command="checklist",
-        findings=tuple(findings) + tuple(dapr_findings),
+        findings=tuple(findings) + detected.findings,
         checks=checks,
         gaps=tuple(
-            ws.gaps + logs.gaps + event_gaps + probe_gaps + dapr_gaps + run.source.recorded_gaps()
+            evidence.gaps_of("deployments", "replicasets", "statefulsets")
+            + logs.gaps
+            + evidence.gaps_of("events")
+            + list(detected.gaps)
+            + run.source.recorded_gaps()
         ),
         extra=extra,
         notes=(
-            f"{len(ws.pods)} pod(s), {logs.read} log(s), {len(events)} event(s) read."
+            f"{len(evidence.pods)} pod(s), {logs.read} log(s), {len(events)} event(s) read."
             + (f" Symptom: {symptom}" if symptom else ""),
         ),
     )
@@ -102,7 +87,7 @@ def _symptom_rules(run: Run, records: list[Record], symptom: str) -> set[str]:
     for path in _PATH.findall(symptom):
         hits = [r for r in records if path in r.text]
         for record in hits + neighbours(run, records, hits):
-            match = run.ruleset.classify(record)
+            match = run.classify(record)
             if match:
                 rules.add(match.rule.id)
     return rules
@@ -119,35 +104,6 @@ def _ranked(findings: tuple[Finding, ...], symptom: str, related: set[str]) -> l
         return (not about, -f.severity, -f.count, f.rule)
 
     return sorted(findings, key=score)
-
-
-def _pods(pods: list[Pod], ns: str) -> Check:
-    broken = [
-        f"{p.name} {pod_status(p)}"
-        for p in pods
-        if pod_status(p) not in ("Running", "Succeeded", "Completed")
-        or any(not c.ready for c in p.containers if not c.init)
-    ]
-    restarted = [
-        f"{p.name} ({sum(c.restarts for c in p.containers)})"
-        for p in pods
-        if any(c.restarts for c in p.containers)
-    ]
-    if broken:
-        return Check(
-            "pods",
-            Verdict.FAIL,
-            "not running/ready: " + ", ".join(broken),
-            next=(f"kubectl triage status -n {ns}",),
-        )
-    if restarted:
-        return Check(
-            "pods",
-            Verdict.WARN,
-            "restarted: " + ", ".join(restarted),
-            next=(f"kubectl triage status -n {ns}",),
-        )
-    return Check("pods", Verdict.PASS, f"{len(pods)} pod(s) running and ready, no restarts")
 
 
 def _logs_step(
@@ -233,64 +189,3 @@ def _patterns(findings: list[Finding], ns: str) -> Check:
     verdict = Verdict.FAIL if worst >= Severity.ERROR else Verdict.WARN
     detail = ", ".join(f"{f.rule} x{f.count}" for f in findings)
     return Check("error patterns", verdict, detail, next=tuple(findings[0].next[:2]))
-
-
-def _dapr_wiring(run: Run, pods: list[Pod]) -> tuple[Check, list[Finding], list]:
-    from kubectl_triage.commands.dapr_subs import subs_report
-
-    app_ids = sorted(
-        {p.annotations["dapr.io/app-id"] for p in pods if p.annotations.get("dapr.io/app-id")}
-    )
-    if not app_ids:
-        return Check("dapr wiring", Verdict.SKIP, "no Dapr-enabled pods"), [], []
-    findings, gaps, problems = [], [], []
-    for app_id in app_ids:
-        try:  # the namespace-wide published-topics check once, with the first app
-            report = subs_report(
-                replace(run, progress=None), app_id, publishers=app_id == app_ids[0]
-            )
-        except TriageError as exc:
-            problems.append(f"{app_id}: {exc.message}")
-            continue
-        findings += report.findings
-        gaps += report.gaps
-    ns = run.namespace or run.source.default_namespace()
-    if findings or problems:
-        detail = "; ".join([f"{f.rule}: {f.detail}" for f in findings] + problems)
-        return (
-            Check(
-                "dapr wiring",
-                Verdict.FAIL,
-                detail,
-                next=tuple(f"kubectl triage dapr subs {a} -n {ns}" for a in app_ids[:3]),
-            ),
-            findings,
-            gaps,
-        )
-    return (
-        Check("dapr wiring", Verdict.PASS, f"subscriptions consistent for {', '.join(app_ids)}"),
-        [],
-        gaps,
-    )
-
-
-def _rollout(deployments: list[dict], ns: str) -> Check:
-    stuck = []
-    for d in deployments:
-        spec, status = d.get("spec") or {}, d.get("status") or {}
-        want = spec.get("replicas", 1)
-        name = d["metadata"]["name"]
-        if status.get("observedGeneration", 0) < d["metadata"].get("generation", 0):
-            stuck.append(f"{name}: new spec not observed yet")
-        elif status.get("updatedReplicas", 0) < want:
-            stuck.append(f"{name}: {status.get('updatedReplicas', 0)}/{want} updated")
-        elif status.get("availableReplicas", 0) < want:
-            stuck.append(f"{name}: {status.get('availableReplicas', 0)}/{want} available")
-    if stuck:
-        return Check(
-            "rollout",
-            Verdict.FAIL,
-            "; ".join(stuck),
-            next=tuple(f"kubectl triage verify {s.split(':')[0]} -n {ns}" for s in stuck[:3]),
-        )
-    return Check("rollout", Verdict.PASS, f"{len(deployments)} deployment(s) rolled out")

@@ -6,23 +6,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from kubectl_triage.collect.dapr import (
-    DAPR_HTTP_PORT,
-    SIDECAR,
-    DaprApp,
-    dapr_app,
-    dapr_resources,
-    read_metadata,
-    scoped_to,
-)
-from kubectl_triage.collect.gather import LogOptions, collect_logs, load_workloads, log_refs
-from kubectl_triage.collect.probe import APP_KINDS
+from kubectl_triage.collect.dapr import DAPR_HTTP_PORT, SIDECAR, DaprApp, dapr_app, read_metadata
+from kubectl_triage.collect.gather import LogOptions, log_refs
+from kubectl_triage.collect.run import collect
 from kubectl_triage.commands.common import Run
+from kubectl_triage.detectors.dapr_wiring import component_loading
 from kubectl_triage.errors import TriageError
 from kubectl_triage.evidence import Record, Verdict
 from kubectl_triage.records import group_lines
-from kubectl_triage.report import Check, Finding, Report, Table, Where
-from kubectl_triage.rules.engine import Tally, rule_finding
+from kubectl_triage.report import Check, Report, Table
+from kubectl_triage.rules.engine import Tally
 
 CONTROL_PLANE = (
     "dapr-operator",
@@ -34,15 +27,7 @@ CONTROL_PLANE = (
 
 
 def _ns(run: Run) -> str:
-    return run.namespace or run.source.default_namespace()
-
-
-def _finding(run: Run, rule_id: str, detail: str, found: DaprApp, example: str) -> Finding:
-    where = Where("status", found.target.pod.namespace, obj=f"Pod/{found.target.pod.name}")
-    context = {"namespace": found.target.pod.namespace, "workload": found.app_id}
-    return rule_finding(
-        run.ruleset.by_id[rule_id], where=(where,), context=context, example=example, detail=detail
-    )
+    return run.evidence.scope_namespace
 
 
 # ---- status ------------------------------------------------------------------------------
@@ -50,8 +35,8 @@ def _finding(run: Run, rule_id: str, detail: str, found: DaprApp, example: str) 
 
 def status_report(run: Run, app: str) -> Report:
     namespace = _ns(run)
-    found = dapr_app(run.source, namespace, app)
-    read_metadata(run.source, found)
+    found = dapr_app(run.evidence, app)
+    read_metadata(run.evidence, found)
     pod = found.target.pod
     sidecar = next((c for c in pod.containers if c.name == SIDECAR), None)
     rows = [(k, v) for k, v in sorted(pod.annotations.items()) if k.startswith("dapr.io/")]
@@ -142,11 +127,11 @@ def _check_app_port(found: DaprApp) -> Check:
 
 
 def _control_plane(run: Run) -> Check:
-    try:
-        pods = run.source.list("pods", "dapr-system")
+    try:  # another namespace: its own evidence, read here only
+        pods = collect(run.source, "dapr-system").pods
     except TriageError as exc:
         return Check("control plane", Verdict.SKIP, f"dapr-system not visible: {exc.message}")
-    names = [p["metadata"]["name"] for p in pods]
+    names = [p.name for p in pods]
     missing = [c for c in CONTROL_PLANE if not any(n.startswith(c) for n in names)]
     if not pods:
         return Check("control plane", Verdict.SKIP, "no pods in dapr-system (not visible here)")
@@ -193,13 +178,13 @@ def topic_of(record: Record) -> str:
 
 def logs_report(run: Run, app: str) -> Report:
     namespace = _ns(run)
-    found = dapr_app(run.source, namespace, app)
+    found = dapr_app(run.evidence, app)
     pods = [
         p for p in found.target.ws.pods if p.annotations.get("dapr.io/app-id") == found.app_id
     ] or [found.target.pod]
     options = LogOptions(containers=(SIDECAR,), all_lines=True)
-    result = collect_logs(run.source, log_refs(pods, options), options=options, prefilter=None)
-    tally = Tally(run.ruleset)
+    result = run.evidence.logs(log_refs(pods, options), options=options)  # all lines
+    tally = Tally(run.ruleset, classify=run.classify)
     counts: Counter[str] = Counter()
     loud: Counter[str] = Counter()
     last: dict[str, Record] = {}
@@ -238,55 +223,23 @@ def logs_report(run: Run, app: str) -> Report:
 
 
 def components_report(run: Run) -> Report:
-    namespace = _ns(run)
-    components, gaps = dapr_resources(run.source, namespace, "components")
-    ws = load_workloads(run.source, namespace, kinds=APP_KINDS)
-    app_ids = sorted(
-        {p.annotations["dapr.io/app-id"] for p in ws.pods if p.annotations.get("dapr.io/app-id")}
-    )
-    loaded: dict[str, set[str]] = {}
-    apps: dict[str, DaprApp] = {}
-    for app_id in app_ids:
-        found = dapr_app(run.source, namespace, app_id, ws=ws)
-        read_metadata(run.source, found)
-        apps[app_id] = found
-        gaps += found.gaps
-        if found.metadata is not None:
-            loaded[app_id] = {c.get("name") for c in found.metadata.get("components") or []}
-    rows, findings = [], []
-    for item in components:
-        name, spec = item["metadata"]["name"], item.get("spec") or {}
-        scoped = [a for a in app_ids if scoped_to(item, a)]
-        by = [a for a in scoped if name in loaded.get(a, set())]
-        rows.append(
-            (
-                name,
-                spec.get("type", ""),
-                spec.get("version", ""),
-                ", ".join(item.get("scopes") or []) or "(all)",
-                ", ".join(by) or "-",
-            )
+    loads, findings, gaps = component_loading(run)
+    rows = tuple(
+        (
+            c.component.name,
+            str(c.component.spec.get("type", "")),
+            str(c.component.spec.get("version", "")),
+            ", ".join(c.component.scopes) or "(all)",
+            ", ".join(c.loaded_by) or "-",
         )
-        for a in scoped:
-            if a in loaded and name not in loaded[a]:
-                findings.append(
-                    _finding(
-                        run,
-                        "dapr-component-init",
-                        f"component {name} is scoped to {a}, but {a}'s sidecar "
-                        "did not load it: its init failed or it came later",
-                        apps[a],
-                        f"component {name} ({spec.get('type')})",
-                    )
-                )
+        for c in loads
+    )
     return Report(
         context=run.source.context,
-        namespace=namespace,
+        namespace=_ns(run),
         command="dapr",
         findings=tuple(findings),
-        tables=(
-            Table("components", ("name", "type", "version", "scopes", "loaded by"), tuple(rows)),
-        ),
+        tables=(Table("components", ("name", "type", "version", "scopes", "loaded by"), rows),),
         gaps=tuple(gaps),
     )
 
@@ -295,7 +248,7 @@ def components_report(run: Run) -> Report:
 
 
 def publish_target(run: Run, app: str) -> DaprApp:
-    found = dapr_app(run.source, _ns(run), app)
+    found = dapr_app(run.evidence, app)
     if not any(c.name == SIDECAR for c in found.target.pod.containers):
         raise TriageError(f"pod {found.target.pod.name} has no daprd sidecar to publish through")
     return found

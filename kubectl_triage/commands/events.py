@@ -6,13 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from kubectl_triage.collect.gather import collect_events, load_workloads, resolve_target
-from kubectl_triage.collect.objects import owner_index
+from kubectl_triage.collect.gather import resolve_target
 from kubectl_triage.commands.common import Run
 from kubectl_triage.commands.timefmt import age
-from kubectl_triage.evidence import Event, Pod
-from kubectl_triage.report import Report, Table
-from kubectl_triage.rules.engine import Tally
+from kubectl_triage.evidence import Event, Pod, ReplicaSet
+from kubectl_triage.report import Report, Table, iso
 from kubectl_triage.rules.facts import event_records
 
 _COLUMNS = (
@@ -39,15 +37,17 @@ class _Row:
 
 
 def events_report(run: Run, *, target: str | None) -> Report:
-    events, gaps = collect_events(run.source, run.namespace)
-    ws = load_workloads(run.source, run.namespace)
-    workload_of = _rollup(ws.pods, ws.raw.get("replicasets", []))
+    events, gaps = run.evidence.events, run.evidence.gaps_of("events")
+    ws = run.evidence.workloads()
+    workload_of = _rollup(ws.pods, ws.replicasets)
     if target:
-        events = _about(events, resolve_target(ws, target), ws.raw.get("replicasets", []))
-    tally = Tally(run.ruleset)
+        events = _about(events, resolve_target(ws, target), ws.replicasets)
+    tally = run.tally()
     tally.add_all(event_records(events))
     now = run.source.now()
-    rows = [_row_cells(r, now) for r in _grouped(events, workload_of)]
+    grouped = _grouped(events, workload_of)
+    rows = [_row_cells(r, now) for r in grouped]
+    times = tuple({"lastTime": iso(r.last), "firstTime": iso(r.first)} for r in grouped)
     return Report(
         context=run.source.context,
         namespace=run.namespace_label,
@@ -55,20 +55,21 @@ def events_report(run: Run, *, target: str | None) -> Report:
         findings=tally.findings(
             context=run.context_values(target or ""), workload_of=run.workload_of(ws.pods)
         ),
-        tables=(Table("events", _COLUMNS, tuple(rows), wide_columns=_WIDE),),
+        tables=(Table("events", _COLUMNS, tuple(rows), wide_columns=_WIDE, data=times),),
         gaps=tuple(gaps + ws.gaps),
     )
 
 
-def _rollup(pods: list[Pod], replicasets: list[dict]) -> dict[str, str]:
+def _rollup(pods: list[Pod], replicasets: list[ReplicaSet]) -> dict[str, str]:
     """Object uid (pod, ReplicaSet) -> "deployment/NAME"."""
     out = {p.uid: p.workload_name for p in pods if p.uid}
-    for uid, owner in owner_index(replicasets).items():
-        out[uid] = f"{owner.kind.lower()}/{owner.name}"
+    for rs in replicasets:
+        if rs.uid and rs.controller:
+            out[rs.uid] = f"{rs.controller.kind.lower()}/{rs.controller.name}"
     return out
 
 
-def _about(events: list[Event], pods: list[Pod], replicasets: list[dict]) -> list[Event]:
+def _about(events: list[Event], pods: list[Pod], replicasets: list[ReplicaSet]) -> list[Event]:
     """Events of the target's pods, their ReplicaSets and workload: by uid, or kind+name
     when an event carries no uid; never by name alone."""
     uids, keys = set(), set()
@@ -80,9 +81,9 @@ def _about(events: list[Event], pods: list[Pod], replicasets: list[dict]) -> lis
                 uids.add(owner.uid)
                 keys.add((owner.kind, owner.name))
     for rs in replicasets:
-        if any(ref.get("uid") in uids for ref in rs["metadata"].get("ownerReferences") or []):
-            uids.add(rs["metadata"].get("uid"))
-            keys.add(("ReplicaSet", rs["metadata"]["name"]))
+        if any(ref.uid in uids for ref in rs.owners):
+            uids.add(rs.uid)
+            keys.add(("ReplicaSet", rs.name))
     uids.discard("")
     return [e for e in events if (e.uid in uids if e.uid else (e.kind, e.name) in keys)]
 

@@ -8,7 +8,7 @@ import queue
 import threading
 from collections.abc import Callable
 
-from kubectl_triage.collect.gather import LogOptions, load_workloads, log_refs, resolve_target
+from kubectl_triage.collect.gather import LogOptions, log_refs, resolve_target
 from kubectl_triage.commands.common import Run
 from kubectl_triage.errors import TriageError, UsageError
 from kubectl_triage.evidence import Level, LogRef, Record
@@ -30,7 +30,7 @@ def follow_logs(
     as_json: bool = False,
 ) -> int:
     """Stream until every followed log ends (or the user interrupts). Returns records shown."""
-    ws = load_workloads(run.source, run.namespace, selector=selector)
+    ws = run.evidence.workloads(selector=selector)
     pods = resolve_target(ws, target) if target else ws.pods
     refs = [r for r in log_refs(pods, options) if not r.previous]
     if len(refs) > options.max_requests:

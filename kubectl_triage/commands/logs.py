@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from kubectl_triage.collect.gather import (
-    LogOptions,
-    collect_logs,
-    load_workloads,
-    log_refs,
-    resolve_target,
-)
+from kubectl_triage.collect.gather import LogOptions, log_refs, resolve_target
 from kubectl_triage.commands.common import Run
-from kubectl_triage.commands.crosscheck import check_endpoints
+from kubectl_triage.detectors import run_detectors
+from kubectl_triage.detectors.model import amended
+from kubectl_triage.errors import NotFound
 from kubectl_triage.evidence import Level, LogRef, Record
 from kubectl_triage.records import one_line
 from kubectl_triage.report import Report, Table
@@ -22,21 +18,21 @@ from kubectl_triage.rules.facts import status_records
 from kubectl_triage.split import read_chunks, scan_file
 
 _RECORD_COLUMNS = ("time", "pod", "container", "level", "rule", "message")
+# The detectors whose measurements a logs report carries (names of detectors.REGISTRY).
+DETECTORS = ("openapi",)
 
 
 def logs_report(run: Run, *, target: str | None, selector: str, options: LogOptions) -> Report:
-    ws = load_workloads(run.source, run.namespace, selector=selector)
+    ws = run.evidence.workloads(selector=selector)
     pods = resolve_target(ws, target) if target else ws.pods
+    if not pods:  # nothing selected is not "no failure found"
+        where = f"in {run.namespace} namespace" if run.namespace else "in any namespace"
+        raise NotFound(f"No resources found {where}.")
     refs = log_refs(pods, options)
-    tally = Tally(run.ruleset)
+    tally = run.tally()
     listing = options.all_lines or options.grep  # a table of records, in time order
-    result = collect_logs(
-        run.source,
-        refs,
-        options=options,
-        prefilter=run.ruleset.prefilter,
-        progress=run.progress,
-        sink=None if listing else tally.add_all,
+    result = run.evidence.logs(
+        refs, options=options, progress=run.progress, sink=None if listing else tally.add_all
     )
     tables = (_records_table(tally, result.records),) if listing else ()
     tally.add_all(status_records(pods))
@@ -44,10 +40,10 @@ def logs_report(run: Run, *, target: str | None, selector: str, options: LogOpti
     recorded = [g for g in run.source.recorded_gaps() if not g.pod or g.pod in names]
     workload = target.rpartition("/")[2] if target else ""
     groups = tally.groups()
-    findings, probe_gaps = check_endpoints(
-        run,
+    detected = run_detectors(run, DETECTORS)
+    findings = amended(
         tally.findings(context=run.context_values(workload), workload_of=run.workload_of(pods)),
-        groups,
+        detected,
     )
     return Report(
         context=run.source.context,
@@ -56,7 +52,7 @@ def logs_report(run: Run, *, target: str | None, selector: str, options: LogOpti
         findings=findings,
         groups=tuple(g for g in groups if any(w.kind == "log" for w in g.where)),
         tables=tables,
-        gaps=tuple(ws.gaps + result.gaps + recorded + probe_gaps),
+        gaps=tuple(ws.gaps + result.gaps + recorded + list(detected.gaps)),
         notes=(f"{len(pods)} pod(s), {result.read} of {len(refs)} log(s) read.",),
     )
 
@@ -93,7 +89,7 @@ def analyze_report(
     tally = Tally(ruleset, min_level=Level.WARNING)
     ref = LogRef("", name, "")
     if path is not None and not all_lines:
-        tally.add_all(scan_file(path, prefilter=ruleset.prefilter, ref=ref))
+        tally.add_all(scan_file(path, prefilter=ruleset.prefilter, ref=ref, keep=tally.keeps))
     else:
         chunks = chunks if chunks is not None else read_chunks(path)
         analyze_chunks(chunks, ruleset, tally=tally, all_lines=all_lines, ref=ref)

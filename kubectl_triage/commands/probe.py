@@ -6,10 +6,10 @@ import re
 
 from kubectl_triage.collect.probe import (
     OPENAPI_PATHS,
-    app_port,
     fetch_openapi,
     find_app,
     openapi_operations,
+    target_port,
 )
 from kubectl_triage.commands.common import Run
 from kubectl_triage.evidence import Gap, ProbeResult, Verdict
@@ -20,7 +20,7 @@ _BODY_SHOWN = 4000  # characters of a response body printed by `exec-probe http`
 
 
 def _namespace(run: Run) -> str:
-    return run.namespace or run.source.default_namespace()
+    return run.evidence.scope_namespace
 
 
 def _unreachable(run: Run, command: str, result: ProbeResult, *, step: str, app: str) -> Report:
@@ -66,10 +66,10 @@ def _probe_dict(result: ProbeResult) -> dict:
 def openapi_report(
     run: Run, app: str, *, port: int | None, path: str | None, grep: str | None, container: str = ""
 ) -> Report:
-    target = find_app(run.source, _namespace(run), app, container=container)
-    port = app_port(target, port=port)
+    target = find_app(run.evidence, app, container=container)
+    port = target_port(run.evidence, target, port=port)
     result, doc = fetch_openapi(
-        run.source, target, port=port, paths=(path,) if path else OPENAPI_PATHS
+        run.evidence, target, port=port, paths=(path,) if path else OPENAPI_PATHS
     )
     if result.status is None:
         return _unreachable(run, "exec-probe", result, step="openapi", app=app)
@@ -110,27 +110,14 @@ def env_report(
 ) -> Report:
     """The container's environment from the pod spec; valueFrom shown as a reference. With
     `live`, the running process's environment beside it."""
-    target = find_app(run.source, _namespace(run), app, container=container)
-    item = next(i for i in target.ws.raw["pods"] if i["metadata"]["name"] == target.pod.name)
-    spec = next(
-        c
-        for c in (item.get("spec") or {}).get("containers") or []
-        if c.get("name") == target.container.name
-    )
+    target = find_app(run.evidence, app, container=container)
     rows = []
-    for entry in spec.get("env") or []:
-        name = entry.get("name", "")
-        if "valueFrom" in entry:
-            rows.append((name, _reference(entry["valueFrom"]), "reference"))
-            continue
-        value = str(entry.get("value", ""))
-        rows.append((name, value if show_secrets else redact_value(name, value), "spec"))
-    for source in spec.get("envFrom") or []:
-        ref = source.get("configMapRef") or source.get("secretRef") or {}
-        kind = "configMap" if "configMapRef" in source else "secret"
-        rows.append(
-            (f"{source.get('prefix', '')}*", f"<all keys of {kind} {ref.get('name')}>", "reference")
-        )
+    for var in target.container.env:
+        if var.value is None:
+            rows.append((var.name, var.reference, "reference"))
+        else:
+            shown = var.value if show_secrets else redact_value(var.name, var.value)
+            rows.append((var.name, shown, "spec"))
     notes = [
         f"Environment of {target.pod.name}/{target.container.name} from its pod spec"
         + ("" if show_secrets else "; secret values redacted (--show-secrets).")
@@ -168,22 +155,10 @@ def _with_process_env(run: Run, target, rows: list, *, show_secrets: bool) -> tu
     return out, note + "."
 
 
-def _reference(value_from: dict) -> str:
-    for key, label in (("secretKeyRef", "secret"), ("configMapKeyRef", "configMap")):
-        if key in value_from:
-            ref = value_from[key]
-            return f"<{label} {ref.get('name')}/{ref.get('key')}>"
-    if "fieldRef" in value_from:
-        return f"<field {value_from['fieldRef'].get('fieldPath')}>"
-    if "resourceFieldRef" in value_from:
-        return f"<resource {value_from['resourceFieldRef'].get('resource')}>"
-    return "<reference>"
-
-
 def http_report(run: Run, app: str, path: str, *, port: int | None, container: str = "") -> Report:
-    target = find_app(run.source, _namespace(run), app, container=container)
-    port = app_port(target, port=port)
-    result = run.source.http_get(
+    target = find_app(run.evidence, app, container=container)
+    port = target_port(run.evidence, target, port=port)
+    result = run.evidence.http_get(
         target.pod.namespace, target.pod.name, port=port, path=path, container=target.container.name
     )
     if result.status is None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from kubectl_triage.collect.gather import load_workloads, resolve_target
+from kubectl_triage.collect.gather import resolve_target
 from kubectl_triage.commands.common import Run
 from kubectl_triage.commands.timefmt import age
+from kubectl_triage.detectors.pod_status import pod_status
 from kubectl_triage.evidence import ContainerState, Pod
-from kubectl_triage.report import Report, Table
-from kubectl_triage.rules.engine import Tally
+from kubectl_triage.report import Report, Table, iso
 from kubectl_triage.rules.facts import status_records
 
 _COLUMNS = (
@@ -26,11 +26,13 @@ _WIDE = ("image", "node")
 
 
 def status_report(run: Run, *, target: str | None, selector: str = "") -> Report:
-    ws = load_workloads(run.source, run.namespace, selector=selector)
+    ws = run.evidence.workloads(selector=selector)
     pods = resolve_target(ws, target) if target else ws.pods
     now = run.source.now()
-    rows = [_row(p, now) for p in sorted(pods, key=lambda p: (p.workload_name, p.name))]
-    tally = Tally(run.ruleset)
+    ordered = sorted(pods, key=lambda p: (p.workload_name, p.name))
+    rows = [_row(p, now) for p in ordered]
+    times = tuple({"created": iso(p.created)} for p in ordered)
+    tally = run.tally()
     tally.add_all(status_records(pods))
     return Report(
         context=run.source.context,
@@ -39,22 +41,9 @@ def status_report(run: Run, *, target: str | None, selector: str = "") -> Report
         findings=tally.findings(
             context=run.context_values(target or ""), workload_of=run.workload_of(pods)
         ),
-        tables=(Table("pods", _COLUMNS, tuple(rows), wide_columns=_WIDE),),
+        tables=(Table("pods", _COLUMNS, tuple(rows), wide_columns=_WIDE, data=times),),
         gaps=tuple(ws.gaps),
     )
-
-
-def pod_status(pod: Pod) -> str:
-    """What kubectl's STATUS column would say."""
-    if pod.reason:
-        return pod.reason
-    for c in pod.containers:
-        if c.init and c.state == "waiting" and c.reason not in ("", "PodInitializing"):
-            return f"Init:{c.reason}"
-    for c in pod.containers:
-        if not c.init and c.state in ("waiting", "terminated") and c.reason:
-            return c.reason
-    return pod.phase
 
 
 def _row(pod: Pod, now) -> tuple[str, ...]:

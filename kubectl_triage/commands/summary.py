@@ -1,51 +1,49 @@
 """`summary` (and `demo`): every finding of a namespace — logs of all pods, events, pod
-status — in one report."""
+status, and what the detectors find across them — in one report."""
 
 from __future__ import annotations
 
-from kubectl_triage.collect.gather import (
-    LogOptions,
-    collect_events,
-    collect_logs,
-    load_workloads,
-    log_refs,
-)
+from kubectl_triage.collect.gather import LogOptions, log_refs
 from kubectl_triage.commands.common import Run
-from kubectl_triage.commands.crosscheck import check_endpoints
-from kubectl_triage.report import Report
-from kubectl_triage.rules.engine import Tally
+from kubectl_triage.detectors import run_detectors
+from kubectl_triage.detectors.model import amended
+from kubectl_triage.report import Report, sort_findings
 from kubectl_triage.rules.facts import event_records, status_records
+
+# The detectors whose findings a summary shows (names of detectors.REGISTRY).
+DETECTORS = ("openapi", "service-no-endpoints")
 
 
 def summary_report(run: Run, *, max_requests: int) -> Report:
-    ws = load_workloads(run.source, run.namespace)
-    refs = log_refs(ws.pods, LogOptions())
-    tally = Tally(run.ruleset)
-    logs = collect_logs(
-        run.source,
-        refs,
-        options=LogOptions(max_requests=max_requests),
-        prefilter=run.ruleset.prefilter,
-        progress=run.progress,
-        sink=tally.add_all,
+    evidence = run.evidence
+    pods = evidence.pods
+    tally = run.tally()
+    options = LogOptions(max_requests=max_requests)
+    logs = evidence.logs(
+        log_refs(pods, options), options=options, progress=run.progress, sink=tally.add_all
     )
-    events, event_gaps = collect_events(run.source, run.namespace)
+    events = evidence.events
     tally.add_all(event_records(events))
-    tally.add_all(status_records(ws.pods))
-    workloads = sorted({p.workload_name for p in ws.pods})
-    findings, probe_gaps = check_endpoints(
-        run,
-        tally.findings(context=run.context_values(), workload_of=run.workload_of(ws.pods)),
-        tally.groups(),
+    tally.add_all(status_records(pods))
+    workloads = sorted({p.workload_name for p in pods})
+    detected = run_detectors(run, DETECTORS)
+    findings = amended(
+        tally.findings(context=run.context_values(), workload_of=run.workload_of(pods)), detected
     )
     return Report(
         context=run.source.context,
         namespace=run.namespace_label,
         command="summary",
-        findings=findings,
-        gaps=tuple(ws.gaps + logs.gaps + event_gaps + run.source.recorded_gaps() + probe_gaps),
+        findings=sort_findings([*findings, *detected.findings]),
+        gaps=tuple(
+            evidence.gaps_of("deployments", "replicasets", "statefulsets")
+            + logs.gaps
+            + evidence.gaps_of("events")
+            + run.source.recorded_gaps()
+            + list(detected.gaps)
+        ),
         notes=(
-            f"{len(workloads)} workload(s), {len(ws.pods)} pod(s), {logs.read} log(s), "
+            f"{len(workloads)} workload(s), {len(pods)} pod(s), {logs.read} log(s), "
             f"{len(events)} event(s) read.",
         ),
     )

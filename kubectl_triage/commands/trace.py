@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from kubectl_triage.collect.gather import LogOptions, collect_logs, load_workloads, log_refs
+from kubectl_triage.collect.gather import LogOptions, log_refs
 from kubectl_triage.commands.common import Run
 from kubectl_triage.errors import UsageError
 from kubectl_triage.evidence import Level, Record, Severity
 from kubectl_triage.records import one_line
 from kubectl_triage.report import Report, Table
-from kubectl_triage.rules.engine import Tally
 from kubectl_triage.scan import Prefilter
 from kubectl_triage.source import LogWindow
 
@@ -26,11 +25,10 @@ def trace_report(
     naming the path come too: an access log names the path, the stack trace after it does not."""
     if len(needle) < _MIN_NEEDLE:
         raise UsageError(f"the id or path to trace must have at least {_MIN_NEEDLE} characters")
-    ws = load_workloads(run.source, run.namespace)
+    ws = run.evidence.workloads()
     options = LogOptions(window=window, max_requests=max_requests)
     literals = [needle, *run.ruleset.prefilter.literals_text()] if by_path else [needle]
-    logs = collect_logs(
-        run.source,
+    logs = run.evidence.logs(
         log_refs(ws.pods, options),
         options=options,
         prefilter=Prefilter(literals),
@@ -41,7 +39,7 @@ def trace_report(
         hits += neighbours(run, logs.records, hits)
     hits.sort(key=lambda r: (r.time is None, r.time or 0, r.ref.pod if r.ref else "", r.line))
     owners = run.workload_of(ws.pods)
-    tally = Tally(run.ruleset)
+    tally = run.tally()
     rows, first_failure = [], None
     for record in hits:
         match = tally.add(record)
@@ -97,7 +95,7 @@ def neighbours(run: Run, records: list[Record], hits: list[Record]) -> list[Reco
     for record in records:
         if id(record) in chosen or not record.time or record.ref not in by_log:
             continue
-        if record.level < Level.ERROR and run.ruleset.classify(record) is None:
+        if record.level < Level.ERROR and run.classify(record) is None:
             continue
         if any(abs(record.time - t) <= NEIGHBOURHOOD for t in by_log[record.ref]):
             near.append(record)

@@ -6,17 +6,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from kubectl_triage.collect.gather import (
-    LogOptions,
-    collect_logs,
-    load_workloads,
-    log_refs,
-    resolve_target,
-)
+from kubectl_triage.collect.gather import LogOptions, log_refs, resolve_target
 from kubectl_triage.commands.common import Run
 from kubectl_triage.commands.timefmt import age
+from kubectl_triage.detectors.rollout import verify_check
 from kubectl_triage.errors import NotFound
-from kubectl_triage.evidence import Level, Pod, Verdict
+from kubectl_triage.evidence import Deployment, Level, Pod, Verdict
 from kubectl_triage.report import Check, Report
 from kubectl_triage.rules.engine import Tally
 
@@ -39,14 +34,13 @@ def verify_report(
         if done or not wait or clock() >= deadline:
             return report
         sleep(POLL_SECONDS)
+        run = run.afresh()  # each poll reads the cluster again
 
 
 def _verify_once(run: Run, deploy: str, *, image: str | None) -> tuple[Report, bool]:
     name = deploy.rpartition("/")[2]
-    ws = load_workloads(run.source, run.namespace)
-    deployment = next(
-        (d for d in ws.raw.get("deployments", []) if d["metadata"]["name"] == name), None
-    )
+    ws = run.evidence.workloads()
+    deployment = ws.deployment(name)
     if deployment is None:
         resolve_target(ws, f"deploy/{name}")  # raises NotFound with suggestions
         raise NotFound(f'deployments.apps "{name}" not found')
@@ -57,7 +51,7 @@ def _verify_once(run: Run, deploy: str, *, image: str | None) -> tuple[Report, b
         if p.workload and p.workload.name == name and p.workload.kind == "Deployment"
     ]
     now = run.source.now()
-    rollout = _rollout(deployment)
+    rollout = verify_check(deployment)
     checks = [
         rollout,
         _old_pods(owned, current),
@@ -90,40 +84,6 @@ def _verify_once(run: Run, deploy: str, *, image: str | None) -> tuple[Report, b
     return report, done
 
 
-def _rollout(d: dict) -> Check:
-    spec, status, meta = d.get("spec") or {}, d.get("status") or {}, d["metadata"]
-    want = spec.get("replicas", 1)
-    observed = status.get("observedGeneration", 0) >= meta.get("generation", 0)
-    counts = {k: status.get(f"{k}Replicas", 0) for k in ("updated", "ready", "available")}
-    progressing = next(
-        (c for c in status.get("conditions") or [] if c.get("type") == "Progressing"), {}
-    )
-    detail = (
-        f"generation {meta.get('generation')} observed {status.get('observedGeneration')}, "
-        f"updated {counts['updated']}/{want}, ready {counts['ready']}/{want}, "
-        f"available {counts['available']}/{want}"
-    )
-    if progressing.get("reason") == "ProgressDeadlineExceeded":
-        return Check(
-            "rollout",
-            Verdict.FAIL,
-            f"{detail}: progress deadline exceeded",
-            next=(f"kubectl rollout status deploy/{meta['name']}",),
-        )
-    if (
-        observed
-        and all(v >= want for v in counts.values())
-        and status.get("replicas", want) == want
-    ):
-        return Check("rollout", Verdict.PASS, detail)
-    return Check(
-        "rollout",
-        Verdict.WARN,
-        f"{detail}: in progress",
-        next=(f"kubectl triage verify {meta['name']} --wait",),
-    )
-
-
 def _old_pods(owned: list[Pod], current: list[Pod]) -> Check:
     old = sorted({p.name for p in owned} - {p.name for p in current})
     if old:
@@ -136,8 +96,8 @@ def _old_pods(owned: list[Pod], current: list[Pod]) -> Check:
     return Check("pods", Verdict.PASS, f"{len(current)} pod(s), all of the newest ReplicaSet")
 
 
-def _image(deployment: dict, pods: list[Pod], expected: str | None) -> Check:
-    template = [c.get("image", "") for c in deployment["spec"]["template"]["spec"]["containers"]]
+def _image(deployment: Deployment, pods: list[Pod], expected: str | None) -> Check:
+    template = list(deployment.images)
     running = sorted({c.image for p in pods for c in p.containers if not c.init})
     detail = f"template {', '.join(template)}; running {', '.join(running)}"
     if not expected:
@@ -149,7 +109,7 @@ def _image(deployment: dict, pods: list[Pod], expected: str | None) -> Check:
         "image",
         Verdict.PASS if ok else Verdict.FAIL,
         f"expected {expected}; {detail}",
-        next=() if ok else (f"kubectl rollout history deploy/{deployment['metadata']['name']}",),
+        next=() if ok else (f"kubectl rollout history deploy/{deployment.name}",),
     )
 
 
@@ -178,9 +138,7 @@ def _restarts(pods: list[Pod], now) -> Check:
 def _errors_since_start(run: Run, pods: list[Pod]) -> Tally:
     """Error records of the new pods (their logs begin when they started)."""
     options = LogOptions()
-    logs = collect_logs(
-        run.source, log_refs(pods, options), options=options, prefilter=run.ruleset.prefilter
-    )
-    tally = Tally(run.ruleset)
+    logs = run.evidence.logs(log_refs(pods, options), options=options)
+    tally = run.tally()
     tally.add_all(logs.records)
     return tally

@@ -10,23 +10,10 @@ from kubectl_triage import names
 from kubectl_triage.evidence import Gap, LogRef, ProbeResult
 from kubectl_triage.kube.client import Kube
 from kubectl_triage.kube.config import ConnectOptions, resolve
+from kubectl_triage.kube.logstream import read_log
 from kubectl_triage.source import LogWindow
+from kubectl_triage.sources.kinds import KINDS
 
-_PATHS = {
-    "pods": "/api/v1",
-    "services": "/api/v1",
-    "events": "/api/v1",
-    "nodes": "/api/v1",
-    "namespaces": "/api/v1",
-    "deployments": "/apis/apps/v1",
-    "replicasets": "/apis/apps/v1",
-    "statefulsets": "/apis/apps/v1",
-    "daemonsets": "/apis/apps/v1",
-    # Dapr's custom resources; a cluster without Dapr answers 404 (collect makes it a gap).
-    "components": "/apis/dapr.io/v1alpha1",
-    "subscriptions": "/apis/dapr.io/v2alpha1",
-}
-_CLUSTER_SCOPED = {"nodes", "namespaces"}
 # 500 lines: enough to hold a crash loop's last start-up, small enough that a 50-pod
 # namespace stays within a few MB; --tail raises it.
 DEFAULT_TAIL = 500
@@ -38,6 +25,7 @@ class LiveSource:
         self.context = resolved.context
         self._namespace = resolved.namespace
         self.kube = Kube(resolved, timeout=options.request_timeout, pool_size=max_requests)
+        self._gaps: list[Gap] = []  # logs cut mid-way (appended from the log workers)
 
     def default_namespace(self) -> str:
         return self._namespace
@@ -49,8 +37,8 @@ class LiveSource:
         return [i["metadata"]["name"] for i in self.list("namespaces", None)]
 
     def list(self, kind: str, namespace: str | None, *, selector: str = "") -> list[dict[str, Any]]:
-        base = _PATHS[kind]
-        if namespace and kind not in _CLUSTER_SCOPED:
+        base = KINDS[kind].api
+        if namespace and KINDS[kind].namespaced:
             path = f"{base}/namespaces/{names.check('namespace', namespace)}/{kind}"
         else:
             path = f"{base}/{kind}"
@@ -71,7 +59,9 @@ class LiveSource:
         namespace, pod = names.check("namespace", ref.namespace), names.check("name", ref.pod)
         path = f"/api/v1/namespaces/{namespace}/pods/{pod}/log"
         # Following waits as long as the container is quiet: no read timeout then.
-        return self.kube.stream(path, query, idle_timeout=not window.follow)
+        return read_log(
+            self.kube, path, query, ref=ref, follow=window.follow, record_gap=self._gaps.append
+        )
 
     def http_get(
         self, namespace: str, pod: str, *, port: int, path: str, container: str = ""
@@ -103,4 +93,4 @@ class LiveSource:
         return process_env(self.kube, namespace=namespace, pod=pod, container=container)
 
     def recorded_gaps(self) -> list[Gap]:
-        return []
+        return list(self._gaps)

@@ -45,6 +45,7 @@ def render_markdown(report: Report, options: RenderOptions) -> str:
                 f"### {f.severity.label.upper()} `{_cell(f.rule)}`: {_cell(f.title)} (x{f.count})",
                 "",
                 f"- **Where:** {_cell(where)}",
+                *([f"- **Detail:** {_cell(f.detail)}"] if f.detail else []),
                 f"- **Cause:** {_cell(f.cause)}",
                 f"- **Fix:** {_cell(f.fix)}",
             ]

@@ -14,7 +14,8 @@ from kubectl_triage.report import Finding, Group, Report, Table
 
 _EXAMPLE_LINES = 6  # lines of a trace shown under a finding: head and the final cause
 _MESSAGE_WIDTH = 110
-_JUDGING = frozenset({"logs", "events", "status", "summary", "analyze"})  # commands with rules
+# commands whose report says when no rule matched
+_JUDGING = frozenset({"logs", "events", "status", "summary", "analyze", "demo", "dapr logs"})
 _SEVERITY_COLOUR = {Severity.ERROR: "RED", Severity.WARNING: "YELLOW", Severity.INFO: "CYAN"}
 
 
@@ -48,7 +49,7 @@ def render_table(report: Report, options: RenderOptions) -> str:
     if report.groups:
         parts.append(_groups(report.groups, options))
     if report.checks:
-        parts.append(_checks(report, paint))
+        parts.append(_checks(report, paint, options))
     if report.findings:
         parts.append("\n\n".join(_finding(f, paint) for f in report.findings))
     elif report.command in _JUDGING:
@@ -82,7 +83,7 @@ def _groups(groups: tuple[Group, ...], options: RenderOptions) -> str:
                 g.rule or "-",
                 where,
                 _time(g.last_seen),
-                message if options.wide else message[:_MESSAGE_WIDTH],
+                message if options.wide else _cut(message, _MESSAGE_WIDTH),
             ]
         )
     headers = (
@@ -91,13 +92,19 @@ def _groups(groups: tuple[Group, ...], options: RenderOptions) -> str:
     return tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True)
 
 
-def _checks(report: Report, paint: _Paint) -> str:
+def _cut(text: str, width: int) -> str:
+    """At most `width` characters; a cut one ends in an ellipsis, so it reads as cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _checks(report: Report, paint: _Paint, options: RenderOptions) -> str:
     colour = {"pass": "GREEN", "warn": "YELLOW", "fail": "RED", "skip": ""}
     rows = [
         [paint(c.verdict.value.upper(), colour[c.verdict.value]), safe(c.step), safe(c.detail)]
         for c in report.checks
     ]
-    return tabulate(rows, headers=["VERDICT", "STEP", "DETAIL"], tablefmt="plain")
+    headers = () if options.no_headers else ["VERDICT", "STEP", "DETAIL"]
+    return tabulate(rows, headers=headers, tablefmt="plain")
 
 
 def _finding(f: Finding, paint: _Paint) -> str:

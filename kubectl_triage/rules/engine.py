@@ -7,7 +7,7 @@ time and keeps only aggregates, so memory stays flat however long the logs are.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -215,9 +215,17 @@ _PENDING = 16  # fallback records of one log still waiting for a named one to fo
 class Tally:
     """Takes records, keeps groups (by fingerprint) and the rule that names each."""
 
-    def __init__(self, ruleset: RuleSet, *, min_level: Level = Level.WARNING) -> None:
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        *,
+        min_level: Level = Level.WARNING,
+        classify: Callable[[Record], Match | None] | None = None,
+    ) -> None:
         self.ruleset = ruleset
         self.min_level = min_level  # unnamed records below this are not grouped
+        # a run's memoised judge, so that several tallies over one record judge it once
+        self.classify = classify or ruleset.classify
         self._groups: dict[tuple[str, str], _Acc] = {}
         # per log: the line of the last named record, and fallback records not yet beside one
         self._last_named: dict[LogRef | None, int] = {}
@@ -243,7 +251,7 @@ class Tally:
                 waiting.beside += 1
 
     def add(self, record: Record) -> Match | None:
-        match = self.ruleset.classify(record)
+        match = self.classify(record)
         if match is None and record.level < self.min_level:
             return None
         rule_id = match.rule.id if match else ""
@@ -260,6 +268,10 @@ class Tally:
         acc.add(record, failing=is_failing(record, match))
         self._place(record, match, acc)
         return match
+
+    def keeps(self, record: Record) -> bool:
+        """Would `add` count this record? (judging it as `add` will)"""
+        return record.level >= self.min_level or self.classify(record) is not None
 
     def add_all(self, records: Iterable[Record]) -> None:
         for record in records:
@@ -320,7 +332,7 @@ def _finding(
         where.update(acc.where)
     firsts = [a.first for a in accs if a.first]
     lasts = [a.last for a in accs if a.last]
-    first_where = _ordered(top.where)[0]
+    first_where, context = _live_first(_ordered(top.where), context, workload_of)
     return rule_finding(
         rule,
         where=_ordered(where),
@@ -332,6 +344,23 @@ def _finding(
         first_seen=min(firsts) if firsts else None,
         last_seen=max(lasts) if lasts else None,
     )
+
+
+def _live_first(
+    wheres: Sequence[Where], context: dict[str, str], workload_of: Mapping[str, str]
+) -> tuple[Where, dict[str, str]]:
+    """The place next commands name: a pod that still exists when the caller knows which
+    do (`workload_of`); an event of a deleted pod names none (`logs <gone pod>` fails)."""
+    if not workload_of:
+        return wheres[0], context
+    for where in wheres:
+        pod = where.pod or (where.obj[4:] if where.obj.startswith("Pod/") else "")
+        if pod in workload_of:
+            return where, context
+    first = wheres[0]
+    if first.pod or first.obj.startswith("Pod/"):
+        return Where(first.kind, namespace=first.namespace), {**context, "pod": "<pod>"}
+    return first, context
 
 
 def rule_finding(
@@ -354,7 +383,7 @@ def rule_finding(
         title=rule.title,
         cause=rule.cause,
         fix=rule.fix,
-        next=tuple(fill_command(cmd, where[0], context) for cmd in rule.next),
+        next=filled_commands(rule.next, where[0], context),
         count=count,
         where=where,
         example=example,
@@ -376,6 +405,18 @@ def _with_workload(
 class _Blanks(dict):
     def __missing__(self, key: str) -> str:
         return f"<{key}>"
+
+
+_UNFILLED = re.compile(r"<[a-z][a-z-]*>")
+
+
+def filled_commands(
+    templates: Iterable[str], where: Where, context: dict[str, str]
+) -> tuple[str, ...]:
+    """The next commands this finding can name in full: one that would still say
+    `<callee>` or `<deployment>` is left out (a detector that knows the callee adds it)."""
+    filled = (fill_command(t, where, context) for t in templates)
+    return tuple(c for c in dict.fromkeys(filled) if not _UNFILLED.search(c))
 
 
 def fill_command(template: str, where: Where, context: dict[str, str]) -> str:

@@ -131,7 +131,7 @@ def make_rule(row: Mapping[str, Any], *, origin: str = "built-in", linted: bool 
         severity=severity,
         cause=str(row["cause"]).strip(),
         fix=str(row["fix"]).strip(),
-        next=tuple(_strings(rule_id, "next", row.get("next", []))),
+        next=tuple(_templates(rule_id, _strings(rule_id, "next", row.get("next", [])))),
         patterns=patterns,
         literals=literals,
         gates=gates,
@@ -171,6 +171,28 @@ def _strings(rule_id: str, name: str, value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise RuleError(rule_id, f"{name} must be a list of strings")
     return value
+
+
+# What a next command may name; filled from the finding (rules/engine.fill_command).
+PLACEHOLDERS = frozenset({"namespace", "pod", "container", "workload", "target", "service"})
+
+
+def _templates(rule_id: str, commands: list[str]) -> list[str]:
+    """Next commands whose {placeholders} are plain known names: `kubectl {` or
+    `{pod.__class__}` in a user's row is refused when loaded, not when a finding fills it."""
+    import string
+
+    for command in commands:
+        try:
+            fields = [f for _, f, spec, conv in string.Formatter().parse(command)
+                      if f is not None or spec or conv]
+        except ValueError as exc:
+            raise RuleError(rule_id, f"next: {command!r}: {exc}") from None
+        unknown = sorted({f or "" for f in fields} - PLACEHOLDERS)
+        if unknown:
+            known = ", ".join("{" + n + "}" for n in sorted(PLACEHOLDERS))
+            raise RuleError(rule_id, f"next: {command!r}: placeholders are {known}")
+    return commands
 
 
 def _compile_all(

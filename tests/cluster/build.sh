@@ -3,6 +3,7 @@
 #   kube-apiserver and kubectl  from the k8s.io/kubernetes Go module (a generated wrapper module)
 #   etcd                        from go.etcd.io/etcd/server/v3 (a second wrapper module)
 #   kwok                        go install sigs.k8s.io/kwok/cmd/kwok
+#   toxiproxy-server, -cli      go install github.com/Shopify/toxiproxy/v2/cmd/{server,cli}
 # into ${KUBECTL_TRIAGE_E2E_CACHE:-$HOME/.cache/kubectl-triage/e2e}/<pin>/bin/.
 #
 # Idempotent: a binary already in the cache is not rebuilt, so a second run takes seconds.
@@ -17,17 +18,20 @@
 # Environment:
 #   KUBECTL_TRIAGE_E2E_CACHE   cache root (default ~/.cache/kubectl-triage/e2e)
 #   K8S_VERSION ETCD_VERSION KWOK_VERSION   override the pins of versions.env (for trying others)
+#   TOXIPROXY_VERSION          override toxiproxy's pin of versions.env
 #   STERN_VERSION              stern's pin for --with-stern (default v1.33.0)
 #   KREW_VERSION               krew's pin for --with-krew (default v0.4.3)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 _env_k8s=${K8S_VERSION:-}; _env_etcd=${ETCD_VERSION:-}; _env_kwok=${KWOK_VERSION:-}
+_env_toxiproxy=${TOXIPROXY_VERSION:-}
 # shellcheck source=versions.env
 source "$HERE/versions.env"
 K8S_VERSION=${_env_k8s:-$K8S_VERSION}
 ETCD_VERSION=${_env_etcd:-$ETCD_VERSION}
 KWOK_VERSION=${_env_kwok:-$KWOK_VERSION}
+TOXIPROXY_VERSION=${_env_toxiproxy:-$TOXIPROXY_VERSION}
 
 PIN="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}"
 CACHE_ROOT=${KUBECTL_TRIAGE_E2E_CACHE:-$HOME/.cache/kubectl-triage/e2e}
@@ -178,6 +182,28 @@ build_kwok() {
   record kwok $((SECONDS - t0))
 }
 
+# ---------------------------------------------------------------- toxiproxy
+# The fault-injecting TCP proxy of tests/e2e/test_faults_live.py. Its pin is not part of the
+# cache directory's name (that would rebuild the apiserver for a test tool): toxiproxy.version
+# records it instead, so a binary of another pin is rebuilt alone. Its module has no replace
+# directives, so `go install …@version` works; the version is stamped as its goreleaser does.
+build_toxiproxy() {
+  if have toxiproxy-server && have toxiproxy-cli &&
+    [[ "$(cat "$BIN/toxiproxy.version" 2>/dev/null)" == "$TOXIPROXY_VERSION" ]]; then
+    log "toxiproxy-server, toxiproxy-cli: cached"; return 0
+  fi
+  local t0=$SECONDS tmp="$DEST/.toxiproxy-gobin" mod=github.com/Shopify/toxiproxy/v2 cmd
+  log "building toxiproxy-server and toxiproxy-cli $TOXIPROXY_VERSION"
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  for cmd in server cli; do
+    GOBIN="$tmp" go install -trimpath -ldflags "-s -w -X $mod.Version=${TOXIPROXY_VERSION#v}" \
+      "$mod/cmd/$cmd@$TOXIPROXY_VERSION" || die "go install $mod/cmd/$cmd@$TOXIPROXY_VERSION failed"
+  done
+  mv -f "$tmp/server" "$BIN/toxiproxy-server"; mv -f "$tmp/cli" "$BIN/toxiproxy-cli"; rm -rf "$tmp"
+  echo "$TOXIPROXY_VERSION" >"$BIN/toxiproxy.version"
+  record toxiproxy-server+toxiproxy-cli $((SECONDS - t0))
+}
+
 # ---------------------------------------------------------------- stern (optional: --with-stern)
 # Only for the logs benchmark (bench/bench_logs.py). Its version is stamped as goreleaser does
 # (`stern --version` prints `version: 1.33.0`), so a binary of another pin is rebuilt.
@@ -225,6 +251,7 @@ build_etcd
 build_kwok
 build_kube kube-apiserver
 build_kube kubectl
+build_toxiproxy
 [[ $WITH_STERN == 1 ]] && build_stern
 [[ $WITH_KREW == 1 ]] && build_krew
 
@@ -235,5 +262,6 @@ log "all binaries ready in $BIN ($((SECONDS - t_all)) s this run)"
 "$BIN/kubectl" version --client 2>&1 | head -1 >&2 || true
 "$BIN/etcd" --version 2>&1 | head -1 >&2 || true
 "$BIN/kwok" --version 2>&1 | head -1 >&2 || true
+"$BIN/toxiproxy-server" --version 2>&1 | head -1 >&2 || true
 [[ $WITH_STERN == 1 ]] && { "$BIN/stern" --version 2>&1 | head -1 >&2 || true; }
 echo "$BIN"

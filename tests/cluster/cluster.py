@@ -478,9 +478,14 @@ class Cluster:
         _CHILDREN[proc.pid] = proc
         st.setdefault("pids", {})[name] = proc.pid
         st.setdefault("exes", {})[name] = argv[0]
+        st.setdefault("argvs", {})[name] = argv
         self.save(st)
         (self.run / f"{name}.pid").write_text(f"{proc.pid}\n")
         log(f"started {name} (pid {proc.pid}), log {self.run / (name + '.log')}")
+
+    @staticmethod
+    def _argv(st: dict, name: str) -> list[str]:
+        return list(st.get("argvs", {}).get(name) or [])
 
     def _fail(self, name: str, what: str) -> None:
         logf = self.run / f"{name}.log"
@@ -915,11 +920,81 @@ class Cluster:
         return proc.pid
 
     # down ----------------------------------------------------------------
+    # fault injection ------------------------------------------------------
+    def start_toxiproxy(self) -> str:
+        """Toxiproxy's API (http://127.0.0.1:PORT) of this cluster, started on first use.
+        Its proxies are made by the caller (fixtures.Toxiproxy); everything on loopback."""
+        st = self.state()
+        pid = st.get("pids", {}).get("toxiproxy")
+        if pid and pid_alive(pid):
+            return f"http://{LOOPBACK}:{st['ports']['toxiproxy']}"
+        exe = Path(st["bin"]) / "toxiproxy-server"
+        if not exe.exists():
+            raise ClusterError(f"no {exe}: run tests/cluster/build.sh")
+        port = free_port()
+        st["ports"]["toxiproxy"] = port
+        # its default level logs every write of every connection (MBs per test)
+        self._spawn(
+            st, "toxiproxy", [str(exe), "-host", LOOPBACK, "-port", str(port)],
+            env={**os.environ, "LOG_LEVEL": "info"},
+        )
+        url = f"http://{LOOPBACK}:{port}"
+        self._wait(
+            st, "toxiproxy", lambda: urllib.request.urlopen(url + "/version", timeout=2).read(),
+            "toxiproxy's /version", 20,
+        )
+        return url
+
+    def start_apiserver(
+        self, name: str, extra_args: tuple[str, ...] = (), *, port: int = 0
+    ) -> str:
+        """Another kube-apiserver on the same etcd, certificates and tokens (its own port,
+        audit log `<name>.audit.log`); its URL. Stopped by `down`, or by stop_component."""
+        st = self.state()
+        port = port or free_port()
+        first = self._argv(st, "kube-apiserver")
+        if not first:
+            raise ClusterError("this cluster was started before start_apiserver: restart it")
+        argv = [a for a in first if not a.startswith(("--secure-port=", "--audit-log-path="))]
+        argv += [
+            f"--secure-port={port}",
+            f"--audit-log-path={self.run / (name + '.audit.log')}",
+            *extra_args,
+        ]
+        st["ports"][name] = port
+        self._spawn(st, name, argv)
+        server = f"https://{LOOPBACK}:{port}"
+        api = Api(server, st["tokens"]["setup"], ca_file=str(self.run / "pki" / "ca.crt"),
+                  timeout=5)
+        self._wait(st, name, lambda: api.get("/readyz", raw=True) == b"ok", "/readyz", 120)
+        return server
+
+    def stop_component(self, name: str, *, sig: int = signal.SIGTERM) -> None:
+        """Signal one process this cluster started (a second apiserver, toxiproxy; SIGTERM
+        by default) and wait for it to end (15 s, then SIGKILL)."""
+        st = self.state()
+        pid = st.get("pids", {}).pop(name, None)
+        if not pid:
+            return
+        if pid_alive(pid) and pid_is(pid, st.get("exes", {}).get(name, "")):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+            deadline = time.monotonic() + 15
+            while pid_alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            with contextlib.suppress(ProcessLookupError):
+                if pid_alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+        _reap(pid)
+        self.save(st)
+
     def down(self, purge: bool = False) -> None:
         st = self.state()
         pids = st.get("pids", {})
         exes = st.get("exes", {})
-        for name in reversed(COMPONENTS):
+        # started after `up` (toxiproxy, a second apiserver): stopped first
+        extras = [n for n in pids if n not in COMPONENTS]
+        for name in [*extras, *reversed(COMPONENTS)]:
             pid = pids.get(name)
             if not pid:
                 continue

@@ -18,10 +18,14 @@ the run directory, except after a failed test: then its logs and audit log are k
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +47,11 @@ __all__ = [
     "e2e_kubectl",
     "tiny_scenario",
     "demo_scenario",
+    "e2e_toxiproxy",
+    "faulty_api",
     "ClusterHandle",
+    "FaultyApi",
+    "Toxiproxy",
     "DEMO_BUNDLE",
     "pytest_configure",
 ]
@@ -264,3 +272,106 @@ def demo_scenario(e2e_cluster: ClusterHandle) -> _scenario.LoadResult:
         standins = _scenario.standins_from_probes(DEMO_BUNDLE)
         return e2e_cluster.load_with(DEMO_BUNDLE, standins, key="probes")
     return e2e_cluster.load(DEMO_BUNDLE)
+
+
+# ---------------------------------------------------------------------------- fault injection
+
+
+class Toxiproxy:
+    """Toxiproxy's HTTP API (https://github.com/Shopify/toxiproxy#http-api), loopback only.
+
+        tp.add("kube-apiserver", "latency", {"latency": 2000})      # ms, on the answers
+        tp.add("kube-apiserver", "bandwidth", {"rate": 10})          # KB/s
+        tp.add("kube-apiserver", "limit_data", {"bytes": 60000})     # close after N bytes
+        tp.add("kube-apiserver", "reset_peer", {"timeout": 0})       # TCP RST
+        tp.add("kube-apiserver", "timeout", {"timeout": 0})          # blackhole, never closes
+        tp.remove("kube-apiserver", "latency_downstream"); tp.reset()
+    """
+
+    def __init__(self, url: str) -> None:
+        assert url.startswith("http://127.0.0.1:"), url  # nothing but loopback
+        self.url = url
+
+    def call(self, method: str, path: str, body: dict | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            raw = resp.read()
+        return json.loads(raw) if raw.strip() else None
+
+    def proxy(self, name: str, upstream: str) -> str:
+        """A proxy on a free loopback port in front of `upstream` (host:port); its address."""
+        with contextlib.suppress(urllib.error.HTTPError):
+            self.call("DELETE", f"/proxies/{name}")
+        listen = f"127.0.0.1:{_cluster.free_port()}"
+        self.call("POST", "/proxies", {"name": name, "listen": listen, "upstream": upstream,
+                                       "enabled": True})
+        return listen
+
+    def add(self, proxy: str, kind: str, attributes: dict, *, stream: str = "downstream",
+            name: str | None = None) -> str:
+        """A toxic on the proxy (`downstream`: on the server's answers); its name."""
+        name = name or f"{kind}_{stream}"
+        self.call("POST", f"/proxies/{proxy}/toxics", {
+            "name": name, "type": kind, "stream": stream, "toxicity": 1.0,
+            "attributes": attributes,
+        })
+        return name
+
+    def remove(self, proxy: str, name: str) -> None:
+        with contextlib.suppress(urllib.error.HTTPError):  # already gone: fine
+            self.call("DELETE", f"/proxies/{proxy}/toxics/{name}")
+
+    def reset(self) -> None:
+        """Every toxic removed, every proxy enabled."""
+        self.call("POST", "/reset")
+
+
+@dataclass
+class FaultyApi:
+    """The cluster's API server behind toxiproxy: `kubeconfig` names the proxy (contexts
+    admin, viewer, setup as the cluster's); `toxics` adds and removes faults on `proxy`."""
+
+    cluster: ClusterHandle
+    toxics: Toxiproxy
+    proxy: str
+    kubeconfig: Path
+    upstream: str  # host:port of the API server behind the proxy
+
+
+def faulty_kubeconfig(cluster: ClusterHandle, toxics: Toxiproxy, *, name: str,
+                      upstream: str) -> FaultyApi:
+    listen = toxics.proxy(name, upstream)
+    kubeconfig = cluster.write_kubeconfig(cluster.run / f"{name}.proxy.kubeconfig",
+                                          server=f"https://{listen}")
+    return FaultyApi(cluster, toxics, name, kubeconfig, upstream)
+
+
+def start_toxiproxy(cluster: ClusterHandle) -> Toxiproxy:
+    """Toxiproxy of this cluster (built if missing, started once; stopped by `down`)."""
+    if not (cluster.bin / "toxiproxy-server").exists():
+        subprocess.run(["bash", str(HERE / "build.sh")], check=True, stdout=sys.stderr)
+    try:
+        return Toxiproxy(_cluster.Cluster(cluster.run).start_toxiproxy())
+    except _cluster.ClusterError as e:
+        pytest.fail(f"could not start toxiproxy: {e}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def e2e_toxiproxy(e2e_cluster: ClusterHandle) -> Iterator[Toxiproxy]:
+    toxics = start_toxiproxy(e2e_cluster)
+    yield toxics
+    # a reused cluster is not ours to leave a process in
+    _cluster.Cluster(e2e_cluster.run).stop_component("toxiproxy")
+
+
+@pytest.fixture
+def faulty_api(e2e_cluster: ClusterHandle, e2e_toxiproxy: Toxiproxy) -> Iterator[FaultyApi]:
+    """The cluster's kube-apiserver behind a toxiproxy proxy, no toxic yet; every toxic is
+    removed after the test."""
+    server = json.loads(e2e_cluster.kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
+    api = faulty_kubeconfig(e2e_cluster, e2e_toxiproxy, name="kube-apiserver",
+                            upstream=server.removeprefix("https://"))
+    yield api
+    e2e_toxiproxy.reset()
