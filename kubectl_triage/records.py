@@ -333,10 +333,12 @@ class _Line:
     text: str
 
 
-# A server's own access line (common/combined log format, uvicorn, gunicorn) for a request
-# it answered with a 5xx: the server failed that request, whatever level its access logger
-# writes at. A 4xx is the client's problem and keeps the line's level.
-_ACCESS_5XX = re.compile(r"\"[A-Z]{3,7} \S+ HTTP/[\d.]+\" 5\d\d\b")
+# A server's own access line (uvicorn, gunicorn: `ip:port - "GET /x HTTP/1.1" 500`) for a
+# request it answered with a 5xx: the server failed that request, whatever level its access
+# logger writes at. A combined-format line (`[27/Nov/2026:22:16:12 +0000] "GET ...`) is in a
+# cluster a proxy's (ingress-nginx, an nginx in front of an API), whose 500 is its
+# upstream's answer passed on: not the proxy's error. A 4xx is the client's problem.
+_ACCESS_5XX = re.compile(r"(?<!\] )\"[A-Z]{3,7} \S+ HTTP/[\d.]+\" 5\d\d\b")
 
 
 def _make_record(lines: list[_Line], ref: LogRef | None) -> Record:
