@@ -85,7 +85,10 @@ _CONTINUATION = re.compile(
     r"^(?:\s+\S|Traceback \(most recent call last\)|(?:Caused by|Suppressed):"
     r"|During handling of the above exception|The above exception was the direct cause"
     r"|\.\.\. \d+ (?:more|common frames omitted)|goroutine \d+ \[|created by |\[signal "
-    r"|--- End of |\}\s*$|\]\s*$)"
+    r"|--- End of |\}\s*$|\]\s*$"
+    # frames pasted without their indent: Java's `at pkg.Class.m(File.java:1)`, Python's
+    # `File "x.py", line 3, in f`
+    r"|at [\w$.<>/]+\([\w$ .:<>-]*\)|File \"[^\"\n]+\", line \d+)"
 )
 # The last line of a Python traceback ("module.SomeError: message").
 _EXC_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:: |:$|$)")
@@ -194,7 +197,15 @@ def parse_header(line: str) -> Header:
     return Header(_plain_level(rest.lstrip(" \t:-|")), line, time, {})
 
 
+# A syslog/journald prefix ("Sep 14 21:18:39 host proc[42]: ") before the program's own line:
+# its level word (a glog "I0914", "ERROR") follows the prefix.
+_SYSLOG = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d [\w.-]+ [\w./-]+(?:\[\d+\])?: ")
+
+
 def _plain_level(rest: str) -> Level:
+    syslog = _SYSLOG.match(rest) if rest[:1].isupper() else None
+    if syslog:
+        rest = rest[syslog.end() :]
     m = _GLOG.match(rest) or _DOTNET.match(rest)
     if m:
         return _LEVELS[m.group(1).lower()]
@@ -322,12 +333,22 @@ class _Line:
     text: str
 
 
+# A server's own access line (uvicorn, gunicorn: `ip:port - "GET /x HTTP/1.1" 500`) for a
+# request it answered with a 5xx: the server failed that request, whatever level its access
+# logger writes at. A combined-format line (`[27/Nov/2026:22:16:12 +0000] "GET ...`) is in a
+# cluster a proxy's (ingress-nginx, an nginx in front of an API), whose 500 is its
+# upstream's answer passed on: not the proxy's error. A 4xx is the client's problem.
+_ACCESS_5XX = re.compile(r"(?<!\] )\"[A-Z]{3,7} \S+ HTTP/[\d.]+\" 5\d\d\b")
+
+
 def _make_record(lines: list[_Line], ref: LogRef | None) -> Record:
     while len(lines) > 1 and not lines[-1].text:
         lines.pop()
     head = lines[0]
     header = parse_header(head.text)
     level = header.level
+    if level < Level.ERROR and '" 5' in head.text and _ACCESS_5XX.search(head.text):
+        level = Level.ERROR
     if (
         level is Level.UNKNOWN
         and len(lines) > 1

@@ -5,9 +5,11 @@ Reading the built-in table from YAML costs PyYAML's import and parse (~50 ms wit
 several times that with the zipapp's pure-Python loader) and deriving its ~250 patterns'
 literals ~250 ms; a run that finds its entry pays a marshal load (~2 ms). An entry is keyed
 by a hash of the file's text and of everything that shapes the result (the deriving code,
-the normal-traffic sample, the version, the Python): a changed input is a miss, never a stale
-hit. Any problem with the cache (unwritable, corrupt, another Python's) is a miss and is
-never reported: the cache only saves time. Imports the standard library only.
+the normal-traffic sample, the regex lint, the version, the Python): a changed input is a
+miss, never a stale hit. An entry is written only after a load whose every regex passed
+regexlint, so a hit skips the lint (~0.3 s for the built-in table). Any problem with the
+cache (unwritable, corrupt, another Python's) is a miss and is never reported: the cache
+only saves time. Imports the standard library only.
 """
 
 from __future__ import annotations
@@ -88,6 +90,6 @@ def _key(text: str) -> str:
 def _inputs() -> bytes:
     files = resources.files(__package__)
     shaping = b"".join(files.joinpath(name).read_bytes()
-                       for name in ("literals.py", "normal-traffic.txt"))
+                       for name in ("literals.py", "normal-traffic.txt", "regexlint.py"))
     tag = f"{_FORMAT} {__version__} {sys.implementation.cache_tag} {sys.version}".encode()
     return hashlib.sha256(tag + shaping).digest()

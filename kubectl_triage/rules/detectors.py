@@ -1,9 +1,18 @@
 """Checks that need code rather than a pattern.
 
-`timezone`: a record that says it fires/runs a job whose due time it names, at a moment that
-is a whole number of hours (1 to 14) away from that due time, is almost always a naive local
-time taken as UTC (or the reverse). The record's own clock is the server-side timestamp when
-the log has one, else the line's own.
+`timezone`: a job that runs a whole number of hours (1 to 14) away from when it was due is
+almost always a naive local time taken as UTC (or the reverse). The detector finds that
+offset in the forms the failure takes:
+
+- a due/fired pair: a due time named in the record (`due_at=`, `scheduled for`, `eta`, ...)
+  against the time it fired (a `started_at=`-like field of the same record, else the
+  record's own clock: the server-side timestamp when the log has one, else the line's);
+  ISO 8601 or RFC 2822 times, with `Z`, `UTC`, `GMT`, `+hh:mm` or `+hhmm`;
+- a scheduler's own lateness, `missed by 2:00:03`, `late by 1h0m2s`, `3 hours late`.
+
+It stays quiet on times that are merely planned (no firing word), TTLs and expiries (no
+due/late word), runs on time and runs late by minutes. The naive-vs-aware errors of the
+runtimes are patterns of the `timezone` row, not code.
 
 A detector returns (rule id, detail) or None; the rule's row in the table gives the title,
 cause, fix and next commands.
@@ -12,46 +21,118 @@ cause, fix and next commands.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from kubectl_triage.evidence import Record
 from kubectl_triage.records import parse_time
 
-# The field names a scheduler writes next to a due time; lower-case, for the prefilter.
+# Words a record must hold for the detector to look at it; lower-case, for the prefilter.
 LITERALS = ("due_at", "due=", "due:", "due at", "scheduled_for", "scheduled_at", "scheduled for",
-            "run_at", "remind_at", "fire_at", "eta=", "next_run", "trigger_time", "fire_time")
+            "scheduled time", "run_at", "remind_at", "fire_at", "eta=", "next_run",
+            "trigger_time", "fire_time", "missed by", "late by", "delayed by", "hours late",
+            "hour late", "hours early", "hour early", "hours behind", "hour behind")
 
+_TIME = (
+    r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?: ?(?:Z|UTC|GMT|[+-]\d\d:?\d\d))?"
+    r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d"
+    r" (?:[+-]\d{4}|GMT|UTC))"
+)
 _DUE = re.compile(
-    r"\b(?:due(?:_at|_time)?|scheduled(?:_for|_at|_time)?|scheduled for|run_at|remind_at"
-    r"|fire_at|fire_time|eta|next_run(?:_time)?|trigger_time)\b[\"']?\s*(?:=|:|at|for)?\s*[\"']?"
-    r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)",
+    r"\b(?:due(?:_at|_time)?|scheduled(?:_for|_at|_time)?|scheduled (?:for|time)|run_at"
+    r"|remind_at|fire_at|fire_time|eta|next_run(?:_time)?|trigger_time|expected_at)\b"
+    r"[\"']?\s*(?:=|:|at|for|is)?\s*[\"']?" + _TIME,
+    re.IGNORECASE,
+)
+_FIRED = re.compile(
+    r"\b(?:fired_at|started_at|start_time|executed_at|ran_at|run_time|triggered_at|now"
+    r"|actual(?:_time)?)\b[\"']?\s*[=:]\s*[\"']?" + _TIME,
     re.IGNORECASE,
 )
 _FIRING = re.compile(
     r"\b(?:fir(?:e|es|ed|ing)|trigger(?:s|ed|ing)?|execut(?:e|es|ed|ing)|running|ran|runs"
-    r"|dispatch(?:ed|ing)?|sen(?:t|ding)|deliver(?:ed|ing)?|process(?:ed|ing))\b",
+    r"|start(?:s|ed|ing)|dispatch(?:ed|ing)?|sen(?:t|ding)|deliver(?:ed|ing)?"
+    r"|process(?:ed|ing))\b",
+    re.IGNORECASE,
+)
+# "missed by 2:00:03.1", "late by 1h0m2s", "delayed by 7200 seconds", "3 hours late"
+_LATE = re.compile(
+    r"\b(?:missed|late|delayed|behind)(?: schedule)? by:? ?"
+    r"(\d+:\d\d:\d\d(?:\.\d+)?"
+    r"|\d+(?:\.\d+)? ?(?:hours?|hrs?|minutes?|mins?|seconds?|secs?|ms)"
+    r"|\d+h(?:\d+m)?(?:\d+(?:\.\d+)?s)?|\d+m(?:\d+(?:\.\d+)?s)?|\d+(?:\.\d+)?s)\b"
+    r"|\b(\d+(?:\.\d+)?) hours? (?:late|early|behind|ahead)\b",
     re.IGNORECASE,
 )
 _TOLERANCE = timedelta(minutes=2)  # a job runs a little after its due time
 _MAX_HOURS = 14  # the widest UTC offset
+_UNITS = {"h": 3600, "hour": 3600, "hr": 3600, "m": 60, "min": 60, "minute": 60,
+          "s": 1, "sec": 1, "second": 1, "ms": 0.001}
 
 
 def detect(record: Record, lowered: str) -> tuple[str, str] | None:
-    if record.time is None or not any(w in lowered for w in LITERALS):
+    if not any(w in lowered for w in LITERALS):
         return None
-    if not _FIRING.search(record.text):
-        return None  # "scheduled for 23:00" at 22:00 is planning, not firing
+    for check in (_due_and_fired, _lateness):
+        found = check(record)
+        if found:
+            return ("timezone", found)
+    return None
+
+
+def _due_and_fired(record: Record) -> str | None:
+    fired_m = _FIRED.search(record.text)
+    fired = _parse(fired_m.group(1)) if fired_m else None
+    if fired is None:
+        if record.time is None or not _FIRING.search(record.text):
+            return None  # "scheduled for 23:00" at 22:00 is planning, not firing
+        fired = record.time
     for m in _DUE.finditer(record.text):
-        due = parse_time(m.group(1))
-        if due is None:
-            continue
-        hours = _whole_hours(record.time - due)
+        due = _parse(m.group(1))
+        hours = _whole_hours(fired - due) if due else 0
         if hours:
             direction = "after" if hours > 0 else "before"
-            return ("timezone",
-                    f"ran {abs(hours)}h {direction} its due time {m.group(1)} "
-                    f"(record time {record.time.isoformat().replace('+00:00', 'Z')})")
+            return (f"ran {abs(hours)}h {direction} its due time {m.group(1)} "
+                    f"(ran at {fired.isoformat().replace('+00:00', 'Z')})")
     return None
+
+
+def _lateness(record: Record) -> str | None:
+    for m in _LATE.finditer(record.text):
+        stated = m.group(1) or (f"{m.group(2)} hours" if m.group(2) else "")
+        if not stated:
+            continue
+        seconds = _seconds(m.group(1)) if m.group(1) else float(m.group(2)) * 3600
+        hours = _whole_hours(timedelta(seconds=seconds))
+        if hours:
+            return f"late by {stated}: {abs(hours)}h, the size of a zone offset"
+    return None
+
+
+def _parse(text: str) -> datetime | None:
+    text = text.strip()
+    if text[:3].isalpha():  # RFC 2822
+        for fmt in ("%a, %d %b %Y %H:%M:%S %z", "%a, %d %b %Y %H:%M:%S %Z"):
+            try:
+                value = datetime.strptime(text.replace("UTC", "GMT"), fmt)
+            except ValueError:
+                continue
+            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return None
+    if text.endswith("GMT"):
+        text = text[:-3].strip() + "Z"
+    if re.search(r"[+-]\d{4}$", text):  # +hhmm -> +hh:mm
+        text = text[:-2] + ":" + text[-2:]
+    return parse_time(text)
+
+
+def _seconds(text: str) -> float:
+    if ":" in text:
+        h, m, s = text.split(":")
+        return int(h) * 3600 + int(m) * 60 + float(s)
+    total = 0.0
+    for number, unit in re.findall(r"(\d+(?:\.\d+)?) ?([a-z]+)", text.lower()):
+        total += float(number) * _UNITS.get(unit.rstrip("s") if len(unit) > 2 else unit, 0)
+    return total
 
 
 def _whole_hours(delta: timedelta) -> int:

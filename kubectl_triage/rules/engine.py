@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from kubectl_triage.evidence import Level, LogRef, Record
+from kubectl_triage.evidence import Level, LogRef, Record, Severity
 from kubectl_triage.records import cause_line
 from kubectl_triage.report import Finding, Group, Where, sort_findings
 from kubectl_triage.rules import detectors
@@ -52,6 +52,9 @@ def _is_level_word(word: str) -> bool:
 class Match:
     rule: Rule
     detail: str = ""
+    # A detector judged the record across its fields (a due time hours off the record's own
+    # clock): the record is a failure whatever level the app logged it at.
+    judged: bool = False
 
 
 class RuleSet:
@@ -108,16 +111,33 @@ class RuleSet:
         if best is None or best.specificity < Specificity.SPECIFIC:
             found = detectors.detect(record, lowered)
             if found and found[0] in self.by_id:
-                return Match(self.by_id[found[0]], found[1])
+                return Match(self.by_id[found[0]], found[1], judged=True)
         return Match(best) if best else None
 
 
+# What varies between two occurrences of one failure, set aside so that one failure across
+# thousands of requests is one group: times, ids named as such, uuids, hex, addresses and
+# ports, durations, then any token holding a digit, then bare numbers. Order matters: the
+# specific shapes go first so their pieces are not half-replaced by the generic ones. The
+# third item is a text the key must hold for the pattern to be worth a pass (the key is
+# lower-cased for that check only).
+_NAMED_ID = re.compile(
+    r"\b((?:x[-_])?(?:request|req|trace|span|correlation|corr|message|msg|event"
+    r"|cloudevent|session|transaction|tx)[-_. ]?id\b[\"']?\s*[=:]\s*[\"']?)[^\s\"',;\]\)]+",
+    re.I,
+)
 _NORMALISE = [
-    (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"), "<time>"),
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
-    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<ip>"),
-    (re.compile(r"\b(?=[a-z]*\d)[0-9a-z]{5,}\b", re.I), "<id>"),
-    (re.compile(r"\d+(?:\.\d+)?"), "#"),
+    (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"), "<time>",
+     "-"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>",
+     "-"),
+    (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{12,}\b", re.I), "<hex>", ""),
+    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<ip>", "."),
+    (re.compile(r"\[[0-9a-f:]*:[0-9a-f:]*\](?::\d+)?", re.I), "<ip>", "["),
+    (re.compile(r"(?<=[\w\]]):\d{2,5}\b"), ":<port>", ":"),
+    (re.compile(r"\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)\b"), "<duration>", ""),
+    (re.compile(r"\b(?=[\w-]*\d)[\w-]{5,}\b"), "<id>", ""),
+    (re.compile(r"\d+(?:\.\d+)?"), "#", ""),
 ]
 
 
@@ -126,8 +146,13 @@ def fingerprint(record: Record) -> str:
     key = record.message.split("\n", 1)[0][:200]
     if "\n" in record.text:
         key += " | " + cause_line(record.text).strip()[:200]
-    for pattern, repl in _NORMALISE:
-        key = pattern.sub(repl, key)
+    if "id" in key.lower():
+        key = _NAMED_ID.sub(r"\1<id>", key)
+    if not any(c.isdigit() for c in key):
+        return key  # the rest all need a digit
+    for pattern, repl, needs in _NORMALISE:
+        if needs in key:
+            key = pattern.sub(repl, key)
     return key
 
 
@@ -147,6 +172,15 @@ def _ordered(where: Iterable[Where]) -> tuple[Where, ...]:
     )
 
 
+def is_failing(record: Record, match: Match | None) -> bool:
+    """A record counts as a failure unless the app logged it at INFO or DEBUG: the request
+    line and the debug echo around a failure are its context, not more failures. A level the
+    line does not say (a pasted event, a bare exception line) counts."""
+    if match is not None and match.judged:
+        return True
+    return record.level is Level.UNKNOWN or record.level >= Level.WARNING
+
+
 @dataclass
 class _Acc:
     level: Level
@@ -154,17 +188,28 @@ class _Acc:
     example: str
     detail: str
     count: int = 0
+    failing: int = 0  # of `count`, the records that are failures by their own level
+    beside: int = 0  # of `count`, fallback records printed beside a named failure
     where: dict[Where, None] = field(default_factory=dict)
     first: datetime | None = None
     last: datetime | None = None
 
-    def add(self, record: Record) -> None:
+    def add(self, record: Record, *, failing: bool) -> None:
         self.count += record.count
+        if failing:
+            self.failing += record.count
         self.where.setdefault(where_of(record))
         self.level = max(self.level, record.level)
         if record.time is not None:
             self.first = record.time if self.first is None else min(self.first, record.time)
             self.last = record.time if self.last is None else max(self.last, record.time)
+
+
+# An exception a few lines from a record a rule names is that failure surfacing again (the
+# wrapper a framework raises, the access line of the 500 it caused, the bare exception line
+# an SDK prints under the body it wraps), not a second, unknown one.
+_BESIDE_LINES = 30
+_PENDING = 16  # fallback records of one log still waiting for a named one to follow
 
 
 class Tally:
@@ -182,6 +227,28 @@ class Tally:
         # a run's memoised judge, so that several tallies over one record judge it once
         self.classify = classify or ruleset.classify
         self._groups: dict[tuple[str, str], _Acc] = {}
+        # per log: the line of the last named record, and fallback records not yet beside one
+        self._last_named: dict[LogRef | None, int] = {}
+        self._pending: dict[LogRef | None, list[tuple[int, _Acc]]] = {}
+
+    def _place(self, record: Record, match: Match | None, acc: _Acc) -> None:
+        """Marks fallback records that sit beside a named record of the same log."""
+        if match is None or record.kind != "log" or not record.line:
+            return
+        ref, line = record.ref, record.line
+        if match.rule.specificity is Specificity.FALLBACK:
+            last = self._last_named.get(ref)
+            if last is not None and line - last <= _BESIDE_LINES:
+                acc.beside += record.count
+            else:
+                pending = self._pending.setdefault(ref, [])
+                pending.append((line, acc))
+                del pending[:-_PENDING]
+            return
+        self._last_named[ref] = line + record.text.count("\n")
+        for start, waiting in self._pending.pop(ref, ()):
+            if line - start <= _BESIDE_LINES:
+                waiting.beside += 1
 
     def add(self, record: Record) -> Match | None:
         match = self.classify(record)
@@ -198,7 +265,8 @@ class Tally:
             # Logs arrive in whatever order their fetches finish: the earliest record is the
             # example, so a report does not depend on that order.
             acc.example, acc.detail = record.text, match.detail if match else ""
-        acc.add(record)
+        acc.add(record, failing=is_failing(record, match))
+        self._place(record, match, acc)
         return match
 
     def keeps(self, record: Record) -> bool:
@@ -233,8 +301,13 @@ class Tally:
         name the workload rather than one of its pods."""
         by_rule: dict[str, list[_Acc]] = {}
         for (rule_id, _), acc in self._groups.items():
-            if rule_id:
-                by_rule.setdefault(rule_id, []).append(acc)
+            if not rule_id:
+                continue
+            if acc.beside >= acc.count and self.ruleset.by_id[rule_id].specificity is (
+                Specificity.FALLBACK
+            ):
+                continue  # every one of them beside a failure a rule names
+            by_rule.setdefault(rule_id, []).append(acc)
         return sort_findings(
             [
                 _finding(self.ruleset.by_id[rule_id], accs, context or {}, workload_of or {})
@@ -248,7 +321,12 @@ def _finding(
 ) -> Finding:
     # the error line over its info echo; then the most frequent; ties by time, so the
     # report does not depend on the order logs arrived in
-    top = min(accs, key=lambda a: (-a.level, -a.count, a.first or _NEVER, a.example))
+    top = min(
+        accs, key=lambda a: (not a.failing, -a.level, -a.count, a.first or _NEVER, a.example)
+    )
+    # Counted once, at its level: a finding counts its failing records. A rule matched only
+    # by INFO/DEBUG records is a hint (severity info), never a warning or error by itself.
+    failing = sum(a.failing for a in accs)
     where: dict[Where, None] = {}
     for acc in sorted(accs, key=lambda a: (a.first or _NEVER, a.example)):
         where.update(acc.where)
@@ -261,7 +339,8 @@ def _finding(
         context=_with_workload(context, first_where, workload_of),
         example=top.example,
         detail=top.detail,
-        count=sum(a.count for a in accs),
+        count=failing or sum(a.count for a in accs),
+        severity=rule.severity if failing else Severity.INFO,
         first_seen=min(firsts) if firsts else None,
         last_seen=max(lasts) if lasts else None,
     )
@@ -292,6 +371,7 @@ def rule_finding(
     example: str,
     detail: str = "",
     count: int = 1,
+    severity: Severity | None = None,
     first_seen: datetime | None = None,
     last_seen: datetime | None = None,
 ) -> Finding:
@@ -299,7 +379,7 @@ def rule_finding(
     place it was seen."""
     return Finding(
         rule=rule.id,
-        severity=rule.severity,
+        severity=rule.severity if severity is None else min(severity, rule.severity),
         title=rule.title,
         cause=rule.cause,
         fix=rule.fix,

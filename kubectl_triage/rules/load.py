@@ -74,7 +74,7 @@ def parse_rules(
     if entry is not None:
         rows, known = entry
         literals.remember(known)
-        return _make_rules(rows, source, origin)
+        return _make_rules(rows, source, origin, linted=True)
     rows = _rows(text, source)
     rules = _make_rules(rows, source, origin)
     if cached:
@@ -83,13 +83,15 @@ def parse_rules(
     return rules
 
 
-def _make_rules(rows: list[Any], source: str, origin: str | None) -> list[Rule]:
+def _make_rules(
+    rows: list[Any], source: str, origin: str | None, *, linted: bool = False
+) -> list[Rule]:
     rules = []
     for index, row in enumerate(rows, 1):
         if not isinstance(row, dict):
             raise RulesFileError(f"{source}: rule #{index}: expected a mapping")
         try:
-            rules.append(make_rule(row, origin=origin or source))
+            rules.append(make_rule(row, origin=origin or source, linted=linted))
         except RuleError as exc:
             raise RulesFileError(f"{source}: {exc}") from None
     return rules
