@@ -1,0 +1,143 @@
+"""The incident, not the lines: one run's findings joined into ranked root causes.
+
+`story(run, records=…, findings=…)` reads the run's Evidence (pods, owners, Services,
+events, Subscriptions) and the records the view already read, splits the present from
+history (history.py), draws the service graph (graph.py), attributes each callee's
+failure to the callee (attribute.py) and ranks the root causes (rank.py). It never reads
+the Source beyond what the Evidence memoises; the modules it calls are pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from kubectl_triage.evidence import Event, Level, Pod, Record, Severity
+from kubectl_triage.incidents.attribute import node_resolver, observe, service_observations
+from kubectl_triage.incidents.graph import Node, ServiceGraph, build_graph
+from kubectl_triage.incidents.history import (
+    DEFAULT_SINCE,
+    capture_time,
+    old_restarts,
+    split_events,
+    without_old_restarts,
+)
+from kubectl_triage.incidents.model import HistoryItem, Incident, Observation
+from kubectl_triage.incidents.rank import rank_incidents
+from kubectl_triage.report import Finding, Where
+from kubectl_triage.rules.engine import fill_command
+from kubectl_triage.rules.facts import event_records, status_records
+
+if TYPE_CHECKING:
+    from kubectl_triage.commands.common import Run
+
+__all__ = ["Present", "Story", "present", "story"]
+
+
+@dataclass(frozen=True)
+class Present:
+    """What a view judges as current: events and pods with history taken out."""
+
+    now: datetime | None
+    since: timedelta
+    events: tuple[Event, ...]
+    pods: tuple[Pod, ...]
+    history: tuple[HistoryItem, ...]
+
+    def records(self) -> list[Record]:
+        """The present events and pod states as records for the rules table."""
+        return [*event_records(self.events), *status_records(self.pods)]
+
+
+@dataclass(frozen=True)
+class Story:
+    incidents: tuple[Incident, ...]
+    history: tuple[HistoryItem, ...]
+    graph: ServiceGraph
+
+    def to_dict(self) -> dict:
+        return {
+            "incidents": [i.to_dict() for i in self.incidents],
+            "history": [h.to_dict() for h in self.history],
+        }
+
+
+def present(run: Run, *, since: timedelta | None = None) -> Present:
+    """The run's events and pods, split into what may be current and what is history."""
+    evidence = run.evidence
+    since = since or DEFAULT_SINCE
+    events = evidence.events
+    now = capture_time(_captured(run), (e.last for e in events))
+    split = split_events(events, pods=evidence.pods, now=now, since=since)
+    restarts = old_restarts(evidence.pods, now=now, since=since)
+    pods = without_old_restarts(evidence.pods, now=now, since=since)
+    return Present(now, since, split.present, tuple(pods), split.history + restarts)
+
+
+def _captured(run: Run) -> datetime | None:
+    """The source's own time: a bundle's manifest, a live cluster's clock; None for a
+    dump, whose time is the newest in it."""
+    manifest = getattr(run.source, "manifest", None)
+    if manifest is not None and not manifest.get("createdAt"):
+        return None
+    return run.source.now()
+
+
+def story(
+    run: Run, *, records: Iterable[Record], findings: Iterable[Finding], now: Present
+) -> Story:
+    """Incidents from the log records the view read, the present events and pod states,
+    and the detectors' findings about objects."""
+    evidence = run.evidence
+    owners = {
+        rs.name: (rs.controller.kind, rs.controller.name)
+        for rs in evidence.replicasets
+        if rs.controller
+    }
+    node_of = node_resolver(evidence.pods, owners)
+    logs = [r for r in records if r.ref is not None]
+    graph = build_graph(
+        evidence.pods,
+        evidence.services,
+        records=[(node_of(r), r) for r in logs],
+        subscriptions=evidence.dapr("subscriptions"),
+    )
+    judged = []
+    for record in [*logs, *now.records()]:
+        if record.level == Level.DEBUG:  # a retry logged at DEBUG was handled: no root cause
+            continue
+        match = run.classify(record)
+        if match is not None and match.rule.severity >= Severity.WARNING:
+            judged.append((record, match.rule))
+    observations = observe(judged, node_of=node_of, graph=graph)
+    observations += service_observations(findings, graph)
+    rules = run.ruleset.by_id
+    incidents = rank_incidents(
+        observations,
+        titles=lambda rule: rules[rule].title if rule in rules else rule,
+        next_for=lambda group: _next(run, group),
+    )
+    return Story(tuple(incidents), now.history, graph)
+
+
+def _next(run: Run, group: list[Observation]) -> tuple[str, ...]:
+    """The rules' next commands, filled for the node (the workload, not one of its pods):
+    the cause's first, then the others', three at most."""
+    out: list[str] = []
+    for obs in group:
+        rule = run.ruleset.by_id.get(obs.rule)
+        if rule is None:
+            continue
+        kind, name = obs.node
+        where = Where("log" if obs.container else "object", obs.namespace, obs.pod, obs.container)
+        context = {"namespace": obs.namespace, "service" if kind == "Service" else "workload": name}
+        out += [c for c in (fill_command(t, where, context) for t in rule.next) if "<" not in c]
+    ordered = sorted(dict.fromkeys(out), key=lambda c: "--previous" not in c)
+    return tuple(ordered[:3])
+
+
+def node_label(node: Node) -> str:
+    kind, name = node
+    return f"{kind.lower()}/{name}"

@@ -1,0 +1,192 @@
+"""The service graph: who calls whom, drawn from the evidence itself.
+
+Nodes are workloads (a Deployment, a StatefulSet, a bare pod) and Services that no pod
+stands behind (a database scaled to zero). Edges come from what the logs name: Dapr
+invoke URLs and `ERR_DIRECT_INVOKE` app-ids, Service DNS names and URLs
+(`http://billing.prod.svc:8080/x`, `billing.prod.svc.cluster.local`, `billing:8080`,
+`server at "postgres"`), resolved through the namespace's Services and their selectors
+to the workloads behind them; pub/sub topics from publisher to subscriber; and
+correlation ids seen in two workloads (the first to log one is the caller).
+
+Pure: built from typed evidence (pods, Services, Dapr Subscriptions, records); imports
+`evidence` and the standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from kubectl_triage.evidence import DaprResource, Pod, Record, Service
+
+APP_ID = "dapr.io/app-id"
+
+# (kind, name): ("Deployment", "billing") or ("Service", "postgres")
+Node = tuple[str, str]
+
+_INVOKE = re.compile(r"/v1\.0/invoke/(?P<name>[A-Za-z0-9][\w.-]*)/method/")
+_DIRECT_INVOKE = re.compile(
+    r"ERR_DIRECT_INVOKE.{0,200}?\b(?:app[ _-]?id|id)[\s:=]+['\"]?(?P<name>[A-Za-z0-9][\w.-]*)",
+    re.S,
+)
+_APP_UNHEALTHY = re.compile(
+    r"\bapp (?:id )?['\"]?(?P<name>[a-z0-9][\w.-]*)['\"]? (?:is not healthy|is unhealthy"
+    r"|channel is (?:down|not initialized))"
+)
+_PUBLISH = re.compile(r"/v1\.0/publish/(?P<pubsub>[\w.-]+)/(?P<topic>[\w.-]+)")
+_URL = re.compile(
+    r"\b(?:https?|grpcs?|wss?|postgres(?:ql)?|mysql|redis|amqps?|mongodb|nats)(?:\+\w+)?://"
+    r"(?:[^@/\s'\"]+@)?(?P<host>[A-Za-z0-9][A-Za-z0-9.-]*)"
+)
+_DNS = re.compile(
+    r"\b(?P<name>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.(?P<ns>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)"
+    r"\.svc(?:\.cluster\.local)?\b"
+)
+_HOST_PORT = re.compile(r"(?<![\w./@:-])(?P<name>[a-z][a-z0-9-]*):(?P<port>\d{2,5})\b")
+# a lookahead, so that "connection to server at postgres" tries "server at" too
+_NAMED_HOST = re.compile(
+    r"(?=(?:server at|host[=:]\s?|hostname[=:]\s?|connect(?:ing|ion)? to|dial(?:ing)?)\s*"
+    r"['\"]?(?P<name>[a-z][a-z0-9-]*)\b)"
+)
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+
+
+@dataclass(frozen=True)
+class Edge:
+    caller: Node
+    callee: Node
+    via: str  # invoke | url | dns | pubsub | correlation
+    count: int
+
+
+@dataclass
+class ServiceGraph:
+    """Who stands behind each name a log may use, and the calls seen between them."""
+
+    namespace_of: dict[Node, str] = field(default_factory=dict)
+    app_ids: dict[tuple[str, str], Node] = field(default_factory=dict)  # (ns, app-id)
+    services: dict[tuple[str, str], tuple[Node, ...]] = field(default_factory=dict)
+    edges: Counter[tuple[Node, Node, str]] = field(default_factory=Counter)
+
+    def callees(self, text: str, *, namespace: str, caller: Node | None = None) -> list[Node]:
+        """The nodes a line names as the other end of a call, most explicit first."""
+        names: list[tuple[str, str]] = []  # (how, name)
+        for pattern in (_INVOKE, _DIRECT_INVOKE, _APP_UNHEALTHY):
+            names += [("app", m["name"]) for m in pattern.finditer(text)]
+        for m in _DNS.finditer(text):
+            if m["ns"] == namespace:
+                names.append(("svc", m["name"]))
+        for m in _URL.finditer(text):
+            labels = m["host"].lower().split(".")
+            # a bare name is in the caller's namespace; name.ns.svc… is handled by _DNS
+            if len(labels) == 1 or (len(labels) == 2 and labels[1] == namespace):
+                names.append(("svc", labels[0]))
+        names += [("svc", m["name"]) for m in _HOST_PORT.finditer(text)]
+        names += [("svc", m["name"]) for m in _NAMED_HOST.finditer(text)]
+        out: list[Node] = []
+        for how, name in names:
+            for node in self._resolve(how, name, namespace):
+                if node != caller and node not in out:
+                    out.append(node)
+        return out
+
+    def _resolve(self, how: str, name: str, namespace: str) -> tuple[Node, ...]:
+        if how == "app" and (namespace, name) in self.app_ids:
+            return (self.app_ids[(namespace, name)],)
+        if (namespace, name) in self.services:
+            return self.services[(namespace, name)]
+        if how == "app":  # an app-id no pod carries: the app is down or was never deployed
+            return (("App", name),)
+        return ()
+
+    def add_calls(self, caller: Node, record: Record) -> None:
+        namespace = record.ref.namespace if record.ref else record.namespace
+        for callee in self.callees(record.text, namespace=namespace, caller=caller):
+            self.edges[(caller, callee, "call")] += 1
+
+    def edge_list(self) -> list[Edge]:
+        return [
+            Edge(a, b, via, n)
+            for (a, b, via), n in sorted(self.edges.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+
+
+def workload_node(pod: Pod) -> Node:
+    if pod.workload:
+        return (pod.workload.kind, pod.workload.name)
+    return ("Pod", pod.name)
+
+
+def build_graph(
+    pods: Iterable[Pod],
+    services: Iterable[Service],
+    *,
+    records: Iterable[tuple[Node, Record]] = (),
+    subscriptions: Iterable[DaprResource] = (),
+) -> ServiceGraph:
+    """The graph of a run: names resolved from the objects, calls from the records
+    (each a record with the node that logged it)."""
+    pods = list(pods)
+    graph = ServiceGraph()
+    for pod in pods:
+        node = workload_node(pod)
+        graph.namespace_of[node] = pod.namespace
+        app_id = pod.annotations.get(APP_ID)
+        if app_id:
+            graph.app_ids[(pod.namespace, app_id)] = node
+    for service in services:
+        behind = tuple(dict.fromkeys(workload_node(p) for p in pods if service.selects(p)))
+        if not behind:
+            behind = (("Service", service.name),)
+            graph.namespace_of[behind[0]] = service.namespace
+        graph.services[(service.namespace, service.name)] = behind
+    records = list(records)
+    for node, record in records:
+        graph.add_calls(node, record)
+    _add_pubsub(graph, records, list(subscriptions))
+    _add_correlations(graph, records)
+    return graph
+
+
+def _add_pubsub(
+    graph: ServiceGraph, records: list[tuple[Node, Record]], subscriptions: list[DaprResource]
+) -> None:
+    """Publisher -> subscriber, for each topic a workload published to and a Subscription
+    scoped to named apps subscribes to."""
+    readers: dict[str, list[str]] = {}
+    for sub in subscriptions:
+        topic = str(sub.spec.get("topic") or "")
+        if topic:
+            readers.setdefault(topic, []).extend(sub.scopes)
+    for node, record in records:
+        for m in _PUBLISH.finditer(record.text):
+            namespace = graph.namespace_of.get(node, "")
+            for app in readers.get(m["topic"], ()):
+                subscriber = graph.app_ids.get((namespace, app))
+                if subscriber and subscriber != node:
+                    graph.edges[(node, subscriber, "pubsub")] += 1
+
+
+def _add_correlations(graph: ServiceGraph, records: list[tuple[Node, Record]]) -> None:
+    """An id logged by two workloads: the first to log it called the other."""
+    seen: dict[str, list[tuple[object, Node]]] = {}
+    for node, record in records:
+        for cid in set(_UUID.findall(record.text)):
+            seen.setdefault(cid, []).append((record.time, node))
+    for sightings in seen.values():
+        nodes = [n for _, n in sorted(sightings, key=lambda s: (s[0] is None, s[0] or 0))]
+        ordered = list(dict.fromkeys(nodes))
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            graph.edges[(a, b, "correlation")] += 1
+
+
+def describe(node: Node) -> str:
+    kind, name = node
+    return name if kind not in ("Service", "App", "Pod") else f"{kind.lower()}/{name}"
+
+
+def node_map(pods: Iterable[Pod]) -> Mapping[str, Node]:
+    """Pod name -> its workload node."""
+    return {p.name: workload_node(p) for p in pods}
