@@ -1,0 +1,198 @@
+"""Incidents: findings joined through the service graph into ranked root causes, and the
+present kept apart from history — on the demo and on tests/data/cascade (bundles)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from kubectl_triage.evidence import Owner, Pod, Service, Severity
+from kubectl_triage.incidents.graph import build_graph
+from kubectl_triage.incidents.history import capture_time
+from kubectl_triage.incidents.model import Observation
+from kubectl_triage.incidents.rank import rank_incidents
+from tests.helpers import run
+
+CASCADE = str(Path(__file__).parent / "data" / "cascade")
+SEEDS = ("schema-mismatch", "wrong-endpoint", "async-sqlalchemy-greenlet", "cloudevent-unwrap",
+         "timezone")
+
+
+@pytest.fixture(scope="module")
+def demo() -> dict:
+    result = run("--demo", "summary", "-o", "json")
+    assert result.code == 0, result.stderr
+    return result.json()
+
+
+@pytest.fixture(scope="module")
+def cascade() -> dict:
+    result = run("--bundle", CASCADE, "summary", "-o", "json")
+    assert result.code == 0, result.stderr
+    return result.json()
+
+
+def _explained(incident: dict) -> set[tuple[str, str]]:
+    return {(e["workload"], e["rule"]) for e in incident["explains"]}
+
+
+# ---- the demo ------------------------------------------------------------------------------
+
+def test_demo_makes_each_seed_bug_a_root_cause_of_its_own(demo):
+    for seed in SEEDS:
+        owners = [i for i in demo["incidents"] if seed in i["rules"]]
+        assert len(owners) == 1, (seed, owners)
+        assert not set(owners[0]["rules"]) & (set(SEEDS) - {seed}), owners[0]
+    ranks = [i["rank"] for i in demo["incidents"]]
+    assert ranks == list(range(1, len(ranks) + 1))
+
+
+def test_demo_ties_the_reminder_worker_crash_loop_to_the_postgres_service(demo):
+    first = demo["incidents"][0]
+    assert (first["workload"], first["kind"], first["rules"]) == (
+        "postgres", "Service", ["service-no-endpoints"])
+    assert {("reminder-worker", "crash-loop"), ("reminder-worker", "db-connection")} <= (
+        _explained(first))
+    # explained everywhere it shows: no incident of its own
+    assert all(i["workload"] != "reminder-worker" for i in demo["incidents"])
+    assert first["next"] and first["evidence"]
+
+
+def test_demo_incidents_have_the_design_fields(demo):
+    for incident in demo["incidents"]:
+        assert {"rank", "workload", "rules", "summary", "explains", "next"} <= set(incident)
+        assert incident["evidence"] and incident["summary"]
+        for explained in incident["explains"]:
+            assert {"workload", "rule"} <= set(explained)
+
+
+def test_demo_resolved_scheduling_and_a_gone_pods_probe_are_history(demo):
+    rules = {f["rule"] for f in demo["findings"]}
+    assert "scheduling" not in rules and "probe-failure" not in rules
+    history = {(h["object"], h["reason"]): h for h in demo["history"]}
+    scheduled = history[("Pod/taskflow-api-7c9d8f6b5-q8z4m", "FailedScheduling")]
+    assert scheduled["ended"] == "2026-11-27T22:14:42.314401Z"
+    assert scheduled["why"].startswith("scheduled at")
+    gone = history[("Pod/taskflow-api-5d8c7b9f4-hn6wd", "Unhealthy")]
+    assert gone["why"] == "pod no longer exists"
+    assert not any(r in i["rules"] for i in demo["incidents"] for r in ("scheduling",))
+
+
+# ---- the cascade: a crash-looping callee under callers that see 5xx and timeouts --------
+
+def test_cascade_ranks_the_crash_looping_callee_first_and_explains_its_callers(cascade):
+    first = cascade["incidents"][0]
+    assert first["workload"] == "search" and first["kind"] == "Deployment"
+    assert set(first["rules"]) == {"oom-killed", "crash-loop"}
+    assert first["rules"][0] == "oom-killed"  # the reason before the loop
+    assert {
+        ("catalog", "upstream-5xx"),  # http://search:8080
+        ("checkout", "connection-refused"),  # search.market.svc.cluster.local
+        ("storefront", "timeout"),  # catalog.market.svc -> catalog, whose 5xx come from search
+        ("search", "service-no-endpoints"),  # its Service, whose pods are search's
+    } <= _explained(first)
+    assert "OOMKilled" in first["evidence"]
+    assert first["next"][0] == "kubectl triage logs search --previous -n market"
+    assert len(first["next"]) <= 3
+
+
+def test_cascade_callers_and_the_healthy_service_get_no_incident(cascade):
+    assert [i["workload"] for i in cascade["incidents"]] == ["search"]
+
+
+def test_cascade_resolved_scheduling_is_history_not_a_finding(cascade):
+    assert "scheduling" not in {f["rule"] for f in cascade["findings"]}
+    (item,) = [h for h in cascade["history"] if h["reason"] == "FailedScheduling"]
+    assert item["object"] == "Pod/ledger-8a9b0c1d2-v7w8x"
+    assert item["ended"] == "2026-11-30T09:10:00Z"
+    gone = [h for h in cascade["history"] if h["object"] == "Pod/ledger-5f6e7d8c9-old12"]
+    assert gone and gone[0]["why"] == "pod no longer exists"
+
+
+# ---- the pieces ----------------------------------------------------------------------------
+
+def _pod(name: str, workload: str, *, app_id: str = "") -> Pod:
+    return Pod(
+        namespace="prod", name=name, uid=name, phase="Running", node="n", created=None,
+        labels={"app": workload}, annotations={"dapr.io/app-id": app_id} if app_id else {},
+        owner=None, workload=Owner("Deployment", workload), containers=(),
+    )
+
+
+@pytest.mark.parametrize("line, callee", [
+    ("POST http://localhost:3500/v1.0/invoke/billing-app/method/charge 500", "billing"),
+    ('{"errorCode":"ERR_DIRECT_INVOKE","message":"failed to invoke, id: billing-app, err: x"}',
+     "billing"),
+    ("GET http://billing.prod.svc:8080/charge failed", "billing"),
+    ("lookup billing.prod.svc.cluster.local failed", "billing"),
+    ("dial billing:8080: connection refused", "billing"),
+    ('connection to server at "db" (10.0.0.1), port 5432 failed', "Service/db"),
+])
+def test_graph_resolves_every_call_format_to_the_workload_behind_it(line, callee):
+    pods = [_pod("billing-1", "billing", app_id="billing-app"), _pod("web-1", "web")]
+    services = [Service("prod", "billing", {"app": "billing"}, (8080,)),
+                Service("prod", "db", {"app": "db"}, (5432,))]
+    graph = build_graph(pods, services)
+    (got,) = graph.callees(line, namespace="prod", caller=("Deployment", "web"))
+    assert got == (("Service", "db") if callee == "Service/db" else ("Deployment", callee))
+
+
+def test_graph_ignores_other_namespaces_and_the_caller_itself():
+    pods = [_pod("billing-1", "billing")]
+    graph = build_graph(pods, [Service("prod", "billing", {"app": "billing"}, (8080,))])
+    assert graph.callees("http://billing.staging.svc:8080/x", namespace="prod") == []
+    assert graph.callees("http://billing:8080/x", namespace="prod",
+                         caller=("Deployment", "billing")) == []
+
+
+def _obs(node: str, rule: str, *, callees: tuple[str, ...] = (), count: int = 1,
+         severity: Severity = Severity.ERROR, minute: int = 0) -> Observation:
+    at = datetime(2026, 1, 1, 10, minute, tzinfo=timezone.utc)
+    return Observation(("Deployment", node), "prod", rule, severity, count, f"{rule} line",
+                       at, at, tuple(("Deployment", c) for c in callees))
+
+
+def _rank(observations: list[Observation]) -> list:
+    return rank_incidents(observations, titles=lambda r: r, next_for=lambda group: ())
+
+
+def test_a_crash_looping_callee_explains_its_callers_and_their_callers():
+    got = _rank([
+        _obs("storefront", "timeout", callees=("catalog",), count=50),
+        _obs("catalog", "upstream-5xx", callees=("search",), count=30),
+        _obs("search", "crash-loop"),
+        _obs("search", "oom-killed"),
+    ])
+    assert [(i.node[1], i.rules) for i in got] == [("search", ("oom-killed", "crash-loop"))]
+    assert {(o.node[1], o.rule) for o in got[0].explains} == {
+        ("storefront", "timeout"), ("catalog", "upstream-5xx")}
+
+
+def test_a_timeout_to_a_healthy_callee_stays_with_the_caller():
+    got = _rank([_obs("web", "timeout", callees=("api",)), _obs("web", "schema-mismatch")])
+    assert sorted(i.rules for i in got) == [("schema-mismatch",), ("timeout",)]
+
+
+def test_ranking_is_by_what_is_explained_then_severity_then_recency():
+    got = _rank([
+        _obs("a", "schema-mismatch", minute=1),
+        _obs("b", "timezone", minute=5),
+        _obs("c", "validation-error", severity=Severity.WARNING, minute=9),
+        _obs("d", "crash-loop"),
+        _obs("e", "upstream-5xx", callees=("d",)),
+    ])
+    assert [i.node[1] for i in got] == ["d", "b", "a", "c"]
+
+
+def test_a_cycle_of_callers_does_not_loop():
+    got = _rank([_obs("a", "timeout", callees=("b",)), _obs("b", "timeout", callees=("a",))])
+    assert {i.node[1] for i in got} == {"a", "b"}
+
+
+def test_capture_time_is_the_sources_else_the_newest_timestamp():
+    t1 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    t2 = t1 + timedelta(hours=3)
+    assert capture_time(t1, [t2]) == t1
+    assert capture_time(None, [t1, None, t2]) == t2
