@@ -82,6 +82,15 @@ class Record:
 
 
 @dataclass(frozen=True, slots=True)
+class EnvVar:
+    """One entry of a container's env (or envFrom) as its spec writes it."""
+
+    name: str  # for envFrom: PREFIX*
+    value: str | None  # a literal value; None for a reference
+    reference: str = ""  # "<secret NAME/KEY>", "<field PATH>", "<all keys of configMap NAME>"
+
+
+@dataclass(frozen=True, slots=True)
 class ContainerState:
     name: str
     image: str
@@ -99,6 +108,7 @@ class ContainerState:
     init: bool = False
     sidecar: bool = False
     ports: tuple[int, ...] = ()  # declared containerPorts
+    env: tuple[EnvVar, ...] = ()  # the spec's env, then its envFrom
 
 
 @dataclass(frozen=True, slots=True)

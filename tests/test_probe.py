@@ -93,3 +93,30 @@ def test_free_text_credentials_are_redacted():
 def test_env_live_needs_a_cluster():
     result = run("--demo", "probe", "env", "taskflow-api", "--live")
     assert result.code == 2 and "needs a cluster" in result.stderr
+
+
+def test_container_env_is_typed_from_the_spec_in_its_order():
+    from kubectl_triage.collect.objects import to_pod
+    from kubectl_triage.evidence import EnvVar
+
+    item = {
+        "metadata": {"name": "web-1", "namespace": "shop"},
+        "spec": {"containers": [{
+            "name": "app",
+            "env": [
+                {"name": "MODE", "value": "prod"},
+                {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "pw"}}},
+                {"name": "NODE", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+            ],
+            "envFrom": [{"prefix": "APP_", "configMapRef": {"name": "settings"}},
+                        {"secretRef": {"name": "tokens"}}],
+        }]},
+    }
+    env = to_pod(item, {}).containers[0].env
+    assert env == (
+        EnvVar("MODE", "prod"),
+        EnvVar("DB_PASSWORD", None, "<secret db/pw>"),
+        EnvVar("NODE", None, "<field spec.nodeName>"),
+        EnvVar("APP_*", None, "<all keys of configMap settings>"),
+        EnvVar("*", None, "<all keys of secret tokens>"),
+    )

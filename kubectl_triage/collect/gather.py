@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from kubectl_triage.errors import BadRequest, NotFound, TriageError, UsageError
 from kubectl_triage.evidence import Deployment, Gap, LogRef, Pod, Record, ReplicaSet
@@ -31,8 +32,53 @@ class Workloads:
     statefulsets: list[str] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
 
+    # Indexes, built on first use: a checklist looks up every app of a 500-app namespace,
+    # and a scan of all pods per lookup made that quadratic.
+    @cached_property
+    def _deployments(self) -> dict[str, Deployment]:
+        return {d.name: d for d in self.deployments}
+
+    @cached_property
+    def _by_workload(self) -> dict[tuple[str, str], list[Pod]]:
+        index: dict[tuple[str, str], list[Pod]] = {}
+        for p in self.pods:
+            if p.workload:
+                index.setdefault((p.workload.kind, p.workload.name), []).append(p)
+        return index
+
+    @cached_property
+    def _sets_of(self) -> dict[str, dict[str, ReplicaSet]]:
+        """An owner's uid, and "Deployment/NAME" -> the ReplicaSets it owns, by name."""
+        index: dict[str, dict[str, ReplicaSet]] = {}
+        for rs in self.replicasets:
+            for o in rs.owners:
+                keys = [o.uid, f"Deployment/{o.name}" if o.kind == "Deployment" else ""]
+                for key in filter(None, keys):
+                    index.setdefault(key, {})[rs.name] = rs
+        return index
+
+    def replicasets_of(self, name: str, uid: str = "") -> list[ReplicaSet]:
+        """The ReplicaSets of Deployment `name` (or of the owner with this uid)."""
+        found = {**self._sets_of.get(f"Deployment/{name}", {}), **self._sets_of.get(uid, {})}
+        return list(found.values()) if uid or name else []
+
     def deployment(self, name: str) -> Deployment | None:
-        return next((d for d in self.deployments if d.name == name), None)
+        return self._deployments.get(name)
+
+    def of_workload(self, kind: str, name: str) -> list[Pod]:
+        return self._by_workload.get((kind, name), [])
+
+    @cached_property
+    def _by_app_id(self) -> dict[str, list[Pod]]:
+        index: dict[str, list[Pod]] = {}
+        for p in self.pods:
+            if p.annotations.get("dapr.io/app-id"):
+                index.setdefault(p.annotations["dapr.io/app-id"], []).append(p)
+        return index
+
+    def of_app_id(self, app_id: str) -> list[Pod]:
+        """The pods of a Dapr app-id (`dapr.io/app-id`)."""
+        return self._by_app_id.get(app_id, [])
 
 
 def resolve_target(ws: Workloads, target: str | None) -> list[Pod]:
@@ -90,19 +136,10 @@ def resolve_target(ws: Workloads, target: str | None) -> list[Pod]:
 def current_pods_of_deployment(ws: Workloads, name: str) -> list[Pod] | None:
     """Pods of the deployment's newest ReplicaSet; None if there is no such deployment."""
     deployment = ws.deployment(name)
-    owned = [
-        p
-        for p in ws.pods
-        if p.workload and p.workload.kind == "Deployment" and p.workload.name == name
-    ]
+    owned = ws.of_workload("Deployment", name)
     if deployment is None and not owned:
         return None
-    uid = deployment.uid if deployment else None
-    sets = [
-        rs
-        for rs in ws.replicasets
-        if any(o.uid == uid or o.name == name and o.kind == "Deployment" for o in rs.owners)
-    ]
+    sets = ws.replicasets_of(name, deployment.uid if deployment else "")
     if sets:
         newest = max(sets, key=lambda rs: rs.revision)
         current = [p for p in owned if p.owner and p.owner.uid == newest.uid]

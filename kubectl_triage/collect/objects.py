@@ -11,6 +11,7 @@ from kubectl_triage.evidence import (
     DaprResource,
     Deployment,
     EndpointSlice,
+    EnvVar,
     Event,
     Owner,
     Pod,
@@ -118,7 +119,37 @@ def _container(
         sidecar=sidecar,
         ports=tuple(int(p["containerPort"]) for p in spec.get("ports") or []
                     if isinstance(p.get("containerPort"), int)),
+        env=_env(spec),
     )
+
+
+def _env(spec: dict[str, Any]) -> tuple[EnvVar, ...]:
+    out = []
+    for entry in spec.get("env") or []:
+        name = entry.get("name", "")
+        if "valueFrom" in entry:
+            out.append(EnvVar(name, None, _reference(entry["valueFrom"] or {})))
+        else:
+            out.append(EnvVar(name, str(entry.get("value", ""))))
+    for source in spec.get("envFrom") or []:
+        ref = source.get("configMapRef") or source.get("secretRef") or {}
+        kind = "configMap" if "configMapRef" in source else "secret"
+        out.append(
+            EnvVar(f"{source.get('prefix', '')}*", None, f"<all keys of {kind} {ref.get('name')}>")
+        )
+    return tuple(out)
+
+
+def _reference(value_from: dict[str, Any]) -> str:
+    for key, label in (("secretKeyRef", "secret"), ("configMapKeyRef", "configMap")):
+        if key in value_from:
+            ref = value_from[key]
+            return f"<{label} {ref.get('name')}/{ref.get('key')}>"
+    if "fieldRef" in value_from:
+        return f"<field {value_from['fieldRef'].get('fieldPath')}>"
+    if "resourceFieldRef" in value_from:
+        return f"<resource {value_from['resourceFieldRef'].get('resource')}>"
+    return "<reference>"
 
 
 def to_event(item: dict[str, Any]) -> Event:

@@ -39,7 +39,7 @@ class AppPod:
 def find_app(evidence: Evidence, app: str, *, container: str = "") -> AppPod:
     """A running pod of APP and its app container (the first that is not a sidecar)."""
     ws = evidence.workloads()
-    by_app_id = [p for p in ws.pods if p.annotations.get("dapr.io/app-id") == app]
+    by_app_id = ws.of_app_id(app)
     try:
         pods = resolve_target(ws, app)
     except NotFound:

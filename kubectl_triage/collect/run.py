@@ -191,19 +191,19 @@ class Evidence:
         )
 
     def workloads(self, *, selector: str = "") -> Workloads:
-        """The pods (of a selector) with their owners and Services, for target resolution."""
-        return Workloads(
-            self.namespace,
-            self.pods_matching(selector),
-            deployments=self.deployments,
-            replicasets=self.replicasets,
-            statefulsets=self.statefulsets,
-            gaps=self.gaps_of(*OWNER_KINDS),
+        """The pods (of a selector) with their owners, for target resolution; one object per
+        selector, so that its indexes are built once."""
+        return self._memo(
+            f"workloads {selector}",
+            lambda: Workloads(
+                self.namespace,
+                self.pods_matching(selector),
+                deployments=self.deployments,
+                replicasets=self.replicasets,
+                statefulsets=self.statefulsets,
+                gaps=self.gaps_of(*OWNER_KINDS),
+            ),
         )
-
-    def raw_pod(self, name: str) -> dict[str, Any]:
-        """One pod's API object (exec-probe env reads the spec's env entries as written)."""
-        return next(i for i in self._list("pods", required=True) if i["metadata"]["name"] == name)
 
     # ---- logs --------------------------------------------------------------------------
 

@@ -111,26 +111,13 @@ def env_report(
     """The container's environment from the pod spec; valueFrom shown as a reference. With
     `live`, the running process's environment beside it."""
     target = find_app(run.evidence, app, container=container)
-    item = run.evidence.raw_pod(target.pod.name)
-    spec = next(
-        c
-        for c in (item.get("spec") or {}).get("containers") or []
-        if c.get("name") == target.container.name
-    )
     rows = []
-    for entry in spec.get("env") or []:
-        name = entry.get("name", "")
-        if "valueFrom" in entry:
-            rows.append((name, _reference(entry["valueFrom"]), "reference"))
-            continue
-        value = str(entry.get("value", ""))
-        rows.append((name, value if show_secrets else redact_value(name, value), "spec"))
-    for source in spec.get("envFrom") or []:
-        ref = source.get("configMapRef") or source.get("secretRef") or {}
-        kind = "configMap" if "configMapRef" in source else "secret"
-        rows.append(
-            (f"{source.get('prefix', '')}*", f"<all keys of {kind} {ref.get('name')}>", "reference")
-        )
+    for var in target.container.env:
+        if var.value is None:
+            rows.append((var.name, var.reference, "reference"))
+        else:
+            shown = var.value if show_secrets else redact_value(var.name, var.value)
+            rows.append((var.name, shown, "spec"))
     notes = [
         f"Environment of {target.pod.name}/{target.container.name} from its pod spec"
         + ("" if show_secrets else "; secret values redacted (--show-secrets).")
@@ -166,18 +153,6 @@ def _with_process_env(run: Run, target, rows: list, *, show_secrets: bool) -> tu
     if differs:
         note += f"; {', '.join(differs)} differ from the spec: restarted since the change?"
     return out, note + "."
-
-
-def _reference(value_from: dict) -> str:
-    for key, label in (("secretKeyRef", "secret"), ("configMapKeyRef", "configMap")):
-        if key in value_from:
-            ref = value_from[key]
-            return f"<{label} {ref.get('name')}/{ref.get('key')}>"
-    if "fieldRef" in value_from:
-        return f"<field {value_from['fieldRef'].get('fieldPath')}>"
-    if "resourceFieldRef" in value_from:
-        return f"<resource {value_from['resourceFieldRef'].get('resource')}>"
-    return "<reference>"
 
 
 def http_report(run: Run, app: str, path: str, *, port: int | None, container: str = "") -> Report:
