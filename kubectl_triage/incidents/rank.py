@@ -122,7 +122,10 @@ def summary_of(node: Node, rules: list[str], titles: Callable[[str], str]) -> st
     label = f"Service {name}" if kind == "Service" else name
     phrases = [PHRASES[r] for r in rules if r in PHRASES]
     if phrases and len(phrases) == len(rules):
-        return f"{label} " + " and ".join(dict.fromkeys(phrases))
+        said = list(dict.fromkeys(phrases))
+        # "is OOM-killed and crash-looping", not "… and is crash-looping"
+        rest = [p[3:] if p.startswith("is ") and said[0].startswith("is ") else p for p in said[1:]]
+        return f"{label} " + " and ".join([said[0], *rest])
     return f"{label}: {titles(rules[0])}"
 
 
