@@ -196,3 +196,29 @@ def test_capture_time_is_the_sources_else_the_newest_timestamp():
     t2 = t1 + timedelta(hours=3)
     assert capture_time(t1, [t2]) == t1
     assert capture_time(None, [t1, None, t2]) == t2
+
+
+# ---- the views -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["summary", "checklist"])
+def test_table_output_opens_with_the_ranked_incidents_then_the_details(command):
+    out = run("--bundle", CASCADE, command).stdout
+    head, _, rest = out.partition("\n\n")
+    assert head.startswith("INCIDENTS")
+    assert " 1  search is OOM-killed and crash-looping  [oom-killed, crash-loop]" in head
+    assert "explains: catalog upstream-5xx" in head and "storefront timeout" in head
+    assert "next:     kubectl triage logs search --previous -n market" in head
+    assert out.index("HISTORY") < out.index("ERROR  ")  # then the details, as before
+    assert len(out[: out.index("ERROR  ")].splitlines()) <= 40  # one screen
+
+
+def test_checklist_json_carries_the_same_incidents_as_summary(cascade):
+    report = run("--bundle", CASCADE, "checklist", "-o", "json").json()
+    assert report["incidents"] == cascade["incidents"]
+    assert report["history"] == cascade["history"]
+
+
+def test_markdown_report_has_an_incidents_table():
+    out = run("--demo", "summary", "-o", "markdown").stdout
+    assert "## Incidents" in out and "| 1 | Service postgres has no ready endpoint |" in out
+    assert out.index("## Incidents") < out.index("## Findings")

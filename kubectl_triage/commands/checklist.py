@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import timedelta
 
 from kubectl_triage.collect.dapr import CALL_LITERALS
 from kubectl_triage.collect.gather import LogOptions, log_refs
@@ -13,8 +14,9 @@ from kubectl_triage.commands.trace import neighbours
 from kubectl_triage.detectors import run_detectors
 from kubectl_triage.detectors.model import amended
 from kubectl_triage.evidence import Level, Record, Severity, Verdict
+from kubectl_triage.incidents import present, story
 from kubectl_triage.report import Check, Finding, Group, Report
-from kubectl_triage.rules.facts import event_records, status_records
+from kubectl_triage.rules.facts import event_records
 
 _CALL = re.compile(r"/v1\.0/(?P<kind>invoke|publish)/(?P<a>[\w.-]+)/(?:method/)?(?P<b>[\w.-]+)")
 _PATH = re.compile(r"(/[\w./{}-]+)")
@@ -24,21 +26,24 @@ _PATH = re.compile(r"(/[\w./{}-]+)")
 DETECTORS = ("pod-status", "service-no-endpoints", "openapi", "dapr-wiring", "rollout")
 
 
-def checklist_report(run: Run, *, symptom: str = "", max_requests: int) -> Report:
+def checklist_report(
+    run: Run, *, symptom: str = "", max_requests: int, since: timedelta | None = None
+) -> Report:
     evidence = run.evidence
     evidence.look_for(CALL_LITERALS)  # the request path's and the published topics' lines
     ns = evidence.scope_namespace
     options = LogOptions(max_requests=max_requests)
     logs = evidence.logs(log_refs(evidence.pods, options), options=options, progress=run.progress)
     events = evidence.events
+    now = present(run, since=since)  # what is over is history, not a finding
     app_tally, sidecar_tally, event_tally, everything = (run.tally() for _ in range(4))
     sidecars = {(p.name, c.name) for p in evidence.pods for c in p.containers if c.sidecar}
     for record in logs.records:
         is_sidecar = record.ref and (record.ref.pod, record.ref.container) in sidecars
         (sidecar_tally if is_sidecar else app_tally).add(record)
-    event_tally.add_all(event_records(events))
+    event_tally.add_all(event_records(now.events))
     owners = run.workload_of(evidence.pods)  # pod name -> the workload that owns it
-    everything.add_all([*logs.records, *event_records(events), *status_records(evidence.pods)])
+    everything.add_all([*logs.records, *now.records()])
     detected = run_detectors(run, DETECTORS)
     table_findings = amended(
         everything.findings(context=run.context_values(), workload_of=owners), detected
@@ -58,7 +63,8 @@ def checklist_report(run: Run, *, symptom: str = "", max_requests: int) -> Repor
         step["dapr wiring"],
         step["rollout"],
     )
-    extra = {"symptom": symptom} if symptom else {}
+    told = story(run, records=logs.records, findings=detected.findings, now=now)
+    extra = {**told.to_dict(), **({"symptom": symptom} if symptom else {})}
     return Report(
         context=run.source.context,
         namespace=run.namespace_label,
