@@ -222,3 +222,37 @@ def test_markdown_report_has_an_incidents_table():
     out = run("--demo", "summary", "-o", "markdown").stdout
     assert "## Incidents" in out and "| 1 | Service postgres has no ready endpoint |" in out
     assert out.index("## Incidents") < out.index("## Findings")
+
+
+# ---- is it still happening? --since, and "now" of a bundle ---------------------------------
+
+def test_since_answers_whether_it_is_still_happening():
+    report = run("--bundle", CASCADE, "summary", "--since", "5m", "-o", "json").json()
+    first = report["incidents"][0]
+    assert first["workload"] == "search"  # still crash-looping at capture time
+    # catalog's 503s stopped at 09:48, twelve minutes before the capture: not current
+    assert "catalog" not in {e["workload"] for e in first["explains"]}
+
+
+def test_events_since_puts_older_warnings_in_history():
+    report = run("--demo", "events", "--since", "10m", "-o", "json").json()
+    assert {f["rule"] for f in report["findings"]} == {"crash-loop"}
+    whys = {h["why"] for h in report["history"]}
+    assert "before the window (--since 10m)" in whys
+    assert report["events"]  # the table still lists every event
+
+
+def test_a_bundle_without_a_capture_time_is_judged_at_its_newest_timestamp(tmp_path, cascade):
+    import shutil
+
+    copy = tmp_path / "dump"
+    shutil.copytree(CASCADE, copy)
+    (copy / "triage-bundle.json").unlink()
+    report = run("--bundle", str(copy), "-n", "market", "summary", "-o", "json").json()
+    assert report["incidents"] == cascade["incidents"]
+    assert report["history"] == cascade["history"]
+
+
+def test_since_is_checked_like_the_other_durations():
+    result = run("--demo", "summary", "--since", "soon")
+    assert result.code == 2 and "--since" in result.stderr

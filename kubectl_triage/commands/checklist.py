@@ -17,6 +17,7 @@ from kubectl_triage.evidence import Level, Record, Severity, Verdict
 from kubectl_triage.incidents import present, story
 from kubectl_triage.report import Check, Finding, Group, Report
 from kubectl_triage.rules.facts import event_records
+from kubectl_triage.source import LogWindow
 
 _CALL = re.compile(r"/v1\.0/(?P<kind>invoke|publish)/(?P<a>[\w.-]+)/(?:method/)?(?P<b>[\w.-]+)")
 _PATH = re.compile(r"(/[\w./{}-]+)")
@@ -32,7 +33,8 @@ def checklist_report(
     evidence = run.evidence
     evidence.look_for(CALL_LITERALS)  # the request path's and the published topics' lines
     ns = evidence.scope_namespace
-    options = LogOptions(max_requests=max_requests)
+    # an explicit --since reads only that much of each log, as `logs --since` does
+    options = LogOptions(max_requests=max_requests, window=LogWindow(since=since))
     logs = evidence.logs(log_refs(evidence.pods, options), options=options, progress=run.progress)
     events = evidence.events
     now = present(run, since=since)  # what is over is history, not a finding

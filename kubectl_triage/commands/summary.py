@@ -11,6 +11,7 @@ from kubectl_triage.detectors import run_detectors
 from kubectl_triage.detectors.model import amended
 from kubectl_triage.incidents import present, story
 from kubectl_triage.report import Report, sort_findings
+from kubectl_triage.source import LogWindow
 
 # The detectors whose findings a summary shows (names of detectors.REGISTRY).
 DETECTORS = ("openapi", "service-no-endpoints")
@@ -20,7 +21,8 @@ def summary_report(run: Run, *, max_requests: int, since: timedelta | None = Non
     evidence = run.evidence
     pods = evidence.pods
     tally = run.tally()
-    options = LogOptions(max_requests=max_requests)
+    # an explicit --since reads only that much of each log, as `logs --since` does
+    options = LogOptions(max_requests=max_requests, window=LogWindow(since=since))
     logs = evidence.logs(
         log_refs(pods, options), options=options, progress=run.progress, sink=tally.add_all
     )
