@@ -256,3 +256,23 @@ def test_a_bundle_without_a_capture_time_is_judged_at_its_newest_timestamp(tmp_p
 def test_since_is_checked_like_the_other_durations():
     result = run("--demo", "summary", "--since", "soon")
     assert result.code == 2 and "--since" in result.stderr
+
+
+def test_checklist_request_path_draws_any_call_format_from_the_graph():
+    report = run("--bundle", CASCADE, "checklist", "-o", "json").json()
+    (step,) = [c for c in report["checks"] if c["step"] == "request path"]
+    assert step["verdict"] == "fail"
+    for edge in ("catalog -> search (12 call records, 12 failing)",  # http://search:8080
+                 "checkout -> search",  # search.market.svc.cluster.local
+                 "storefront -> catalog"):  # catalog.market.svc
+        assert edge in step["detail"]
+    assert step["detail"].startswith("errors start at ") and "-> search;" in step["detail"]
+    assert step["next"][0] in ("kubectl triage trace --path /query",
+                               "kubectl triage trace --path /prices")
+
+
+def test_checklist_request_path_on_the_demo_suggests_the_called_path():
+    report = run("--demo", "checklist", "-o", "json").json()
+    (step,) = [c for c in report["checks"] if c["step"] == "request path"]
+    assert "reminder-worker -> service/postgres" in step["detail"]
+    assert step["next"] == ["kubectl triage trace --path /api/notify"]

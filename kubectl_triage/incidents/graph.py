@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from kubectl_triage.evidence import DaprResource, Pod, Record, Service
+from kubectl_triage.evidence import DaprResource, Level, Pod, Record, Service
 
 APP_ID = "dapr.io/app-id"
 
@@ -50,6 +50,8 @@ _NAMED_HOST = re.compile(
     r"(?=(?:server at|host[=:]\s?|hostname[=:]\s?|connect(?:ing|ion)? to|dial(?:ing)?)\s*"
     r"['\"]?(?P<name>[a-z][a-z0-9-]*)\b)"
 )
+_FAILED_STATUS = re.compile(r"\b(?:404|5\d\d)\b")
+_URL_PATH = re.compile(r"(?:/v1\.0/invoke/[\w.-]+/method|://[^/\s'\"]+)(?P<path>/[\w./{}-]*)")
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
 
@@ -69,6 +71,8 @@ class ServiceGraph:
     app_ids: dict[tuple[str, str], Node] = field(default_factory=dict)  # (ns, app-id)
     services: dict[tuple[str, str], tuple[Node, ...]] = field(default_factory=dict)
     edges: Counter[tuple[Node, Node, str]] = field(default_factory=Counter)
+    failing: Counter[tuple[Node, Node]] = field(default_factory=Counter)
+    paths: dict[tuple[Node, Node], str] = field(default_factory=dict)  # a path it called
 
     def callees(self, text: str, *, namespace: str, caller: Node | None = None) -> list[Node]:
         """The nodes a line names as the other end of a call, most explicit first."""
@@ -102,15 +106,33 @@ class ServiceGraph:
         return ()
 
     def add_calls(self, caller: Node, record: Record) -> None:
+        """The calls a record shows: to the nodes it names, and to the topics it publishes
+        to; failing when the record is an error or carries a 404 or 5xx."""
         namespace = record.ref.namespace if record.ref else record.namespace
-        for callee in self.callees(record.text, namespace=namespace, caller=caller):
+        targets = self.callees(record.text, namespace=namespace, caller=caller)
+        targets += [("Topic", m["topic"]) for m in _PUBLISH.finditer(record.text)]
+        failing = record.level >= Level.ERROR or bool(_FAILED_STATUS.search(record.text))
+        path = call_path(record.text)
+        for callee in targets:
+            edge = (caller, callee)
             self.edges[(caller, callee, "call")] += 1
+            if failing:
+                self.failing[edge] += 1
+            if path and (edge not in self.paths or (failing and self.failing[edge] == 1)):
+                self.paths[edge] = path
 
     def edge_list(self) -> list[Edge]:
         return [
             Edge(a, b, via, n)
             for (a, b, via), n in sorted(self.edges.items(), key=lambda kv: (-kv[1], kv[0]))
         ]
+
+
+def call_path(text: str) -> str:
+    """The path a call asked for (a Dapr invoke's method path, a URL's path): the words
+    that find both the caller's and the callee's records of it (trace --path)."""
+    m = _URL_PATH.search(text)
+    return m["path"].rstrip(".") if m and len(m["path"]) > 1 else ""
 
 
 def workload_node(pod: Pod) -> Node:
@@ -136,8 +158,13 @@ def build_graph(
         app_id = pod.annotations.get(APP_ID)
         if app_id:
             graph.app_ids[(pod.namespace, app_id)] = node
+    by_label: dict[tuple[str, str], list[Pod]] = {}  # 500 Services x 1000 pods stay cheap
+    for pod in pods:
+        for label in pod.labels.items():
+            by_label.setdefault(label, []).append(pod)
     for service in services:
-        behind = tuple(dict.fromkeys(workload_node(p) for p in pods if service.selects(p)))
+        rarest = min((by_label.get(lb, []) for lb in service.selector.items()), key=len, default=[])
+        behind = tuple(dict.fromkeys(workload_node(p) for p in rarest if service.selects(p)))
         if not behind:
             behind = (("Service", service.name),)
             graph.namespace_of[behind[0]] = service.namespace
@@ -184,6 +211,8 @@ def _add_correlations(graph: ServiceGraph, records: list[tuple[Node, Record]]) -
 
 def describe(node: Node) -> str:
     kind, name = node
+    if kind == "Topic":
+        return f"topic {name}"
     return name if kind not in ("Service", "App", "Pod") else f"{kind.lower()}/{name}"
 
 
