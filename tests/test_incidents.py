@@ -129,6 +129,14 @@ def _pod(name: str, workload: str, *, app_id: str = "") -> Pod:
     ("lookup billing.prod.svc.cluster.local failed", "billing"),
     ("dial billing:8080: connection refused", "billing"),
     ('connection to server at "db" (10.0.0.1), port 5432 failed', "Service/db"),
+    ('could not connect to server: Connection refused Is the server running on host "db" '
+     "(10.0.0.7)", "Service/db"),
+    ("redis.exceptions.ConnectionError: Error 111 connecting to db:6379.", "Service/db"),
+    ('msg="inventory call failed" status=503 url=http://billing/api/items', "billing"),
+    ("grpc call failed, ns: prod, addr: x, appid: billing-app, err: app channel is not "
+     "initialized", "billing"),
+    ('{"errorCode":"ERR_DIRECT_INVOKE","message":"couldn\'t find service: billing-app"}',
+     "billing"),
 ])
 def test_graph_resolves_every_call_format_to_the_workload_behind_it(line, callee):
     pods = [_pod("billing-1", "billing", app_id="billing-app"), _pod("web-1", "web")]
@@ -137,6 +145,13 @@ def test_graph_resolves_every_call_format_to_the_workload_behind_it(line, callee
     graph = build_graph(pods, services)
     (got,) = graph.callees(line, namespace="prod", caller=("Deployment", "web"))
     assert got == (("Service", "db") if callee == "Service/db" else ("Deployment", callee))
+
+
+def test_graph_ignores_names_that_are_not_services_here():
+    graph = build_graph([_pod("db-1", "db")], [Service("prod", "db", {"app": "db"}, (5432,))])
+    line = "ReadTimeout: HTTPSConnectionPool(host='db.example.com', port=443): Read timed out"
+    assert graph.callees(line, namespace="prod") == []
+    assert graph.callees("server at host and accepting connections", namespace="prod") == []
 
 
 def test_graph_ignores_other_namespaces_and_the_caller_itself():
@@ -276,3 +291,23 @@ def test_checklist_request_path_on_the_demo_suggests_the_called_path():
     (step,) = [c for c in report["checks"] if c["step"] == "request path"]
     assert "reminder-worker -> service/postgres" in step["detail"]
     assert step["next"] == ["kubectl triage trace --path /api/notify"]
+
+
+def test_a_restart_long_before_the_window_is_history_not_a_finding():
+    from kubectl_triage.evidence import ContainerState
+    from kubectl_triage.incidents.history import old_restarts, without_old_restarts
+    from kubectl_triage.rules.facts import status_records
+
+    now = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+    state = ContainerState(
+        name="app", image="i", ready=True, restarts=1, state="running",
+        last_state="terminated", last_reason="OOMKilled", last_exit_code=137,
+        last_finished=now - timedelta(hours=5))
+    pod = Pod(namespace="prod", name="web-1", uid="u", phase="Running", node="n", created=None,
+              labels={}, annotations={}, owner=None, workload=None, containers=(state,))
+    (item,) = old_restarts([pod], now=now)
+    assert item.obj == "Pod/web-1" and item.ended == now - timedelta(hours=5)
+    assert item.why == "before the window (--since 1h)"
+    assert list(status_records([pod]))  # judged as current before the split
+    assert not list(status_records(without_old_restarts([pod], now=now)))
+    assert old_restarts([pod], now=now, since=timedelta(hours=6)) == ()

@@ -47,13 +47,17 @@ _DNS = re.compile(
 _HOST_PORT = re.compile(r"(?<![\w./@:-])(?P<name>[a-z][a-z0-9-]*):(?P<port>\d{2,5})\b")
 # a lookahead, so that "connection to server at postgres" tries "server at" too
 _NAMED_HOST = re.compile(
-    r"(?=(?:server at|host[=:]\s?|hostname[=:]\s?|connect(?:ing|ion)? to|dial(?:ing)?)\s*"
-    r"['\"]?(?P<name>[a-z][a-z0-9-]*)\b)"
+    r"(?=(?:server at|host(?:name)?\s*[=:]?|connect(?:ing|ion)? to|dial(?:ing)?)\s*"
+    r"['\"]?(?P<name>[a-z][a-z0-9-]*)\b(?![.-]))"
+)
+# Dapr's words for the app a call was meant for
+_DAPR_APP = re.compile(
+    r"\bappid:\s*(?P<name>[a-z0-9][\w.-]*?)[,\s]|couldn't find service:?\s*(?P<svc>[a-z0-9][\w-]*)"
 )
 # every pattern above needs one of these
 _CUES = re.compile(
     r"/v1\.0/|ERR_DIRECT_INVOKE|://|\.svc\b|[a-z]:\d{2,5}\b|server at|host|connect|dial"
-    r"|\bapp\b"
+    r"|\bapp\b|appid|find service"
 )
 _FAILED_STATUS = re.compile(r"\b(?:404|5\d\d)\b")
 _URL_PATH = re.compile(r"(?:/v1\.0/invoke/[\w.-]+/method|://[^/\s'\"]+)(?P<path>/[\w./{}-]*)")
@@ -86,6 +90,7 @@ class ServiceGraph:
         names: list[tuple[str, str]] = []  # (how, name)
         for pattern in (_INVOKE, _DIRECT_INVOKE, _APP_UNHEALTHY):
             names += [("app", m["name"]) for m in pattern.finditer(text)]
+        names += [("app", m["name"] or m["svc"]) for m in _DAPR_APP.finditer(text)]
         for m in _DNS.finditer(text):
             if m["ns"] == namespace:
                 names.append(("svc", m["name"]))
