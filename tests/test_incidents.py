@@ -311,3 +311,27 @@ def test_a_restart_long_before_the_window_is_history_not_a_finding():
     assert list(status_records([pod]))  # judged as current before the split
     assert not list(status_records(without_old_restarts([pod], now=now)))
     assert old_restarts([pod], now=now, since=timedelta(hours=6)) == ()
+
+
+def test_a_symptom_naming_no_callee_is_tied_by_its_correlation_id():
+    from kubectl_triage.evidence import Level, LogRef, Record
+    from kubectl_triage.incidents.attribute import observe
+    from kubectl_triage.rules.load import builtin_rules
+
+    rules = {r.id: r for r in builtin_rules()}
+    cid = "3f2a1c9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"
+    t0 = datetime(2026, 1, 1, 10, tzinfo=timezone.utc)
+
+    def rec(pod: str, text: str, second: int) -> Record:
+        return Record(text=text, level=Level.ERROR, message=text,
+                      time=t0 + timedelta(seconds=second), ref=LogRef("prod", pod, "app"))
+
+    caller = rec("web-1", f"ERROR request_id={cid} checkout failed: httpx.ReadTimeout", 5)
+    callee = rec("api-1", f"ERROR request_id={cid} crashed handling /checkout", 1)
+    first = rec("web-1", f"INFO request_id={cid} POST /checkout", 0)
+    pods = [_pod("web-1", "web"), _pod("api-1", "api")]
+    nodes = {"web-1": ("Deployment", "web"), "api-1": ("Deployment", "api")}
+    graph = build_graph(pods, [], records=[(nodes[r.ref.pod], r) for r in (first, callee, caller)])
+    (obs,) = observe([(caller, rules["timeout"])], node_of=lambda r: nodes[r.ref.pod],
+                     graph=graph)
+    assert obs.callees == (("Deployment", "api"),)

@@ -149,11 +149,10 @@ def observe(
         acc = accs.get((node, rule.id))
         if acc is None:
             acc = accs[(node, rule.id)] = _Acc(node, namespace, rule)
-        callees = (
-            graph.callees(record.text, namespace=namespace, caller=node)
-            if rule.id in SYMPTOMS
-            else []
-        )
+        callees = []
+        if rule.id in SYMPTOMS:
+            callees = graph.callees(record.text, namespace=namespace, caller=node)
+            callees = callees or graph.callees_by_id(record.text, caller=node)
         acc.add(record, callees)
     return [acc.observation() for acc in accs.values()]
 

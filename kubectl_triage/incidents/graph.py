@@ -82,6 +82,17 @@ class ServiceGraph:
     edges: Counter[tuple[Node, Node, str]] = field(default_factory=Counter)
     failing: Counter[tuple[Node, Node]] = field(default_factory=Counter)
     paths: dict[tuple[Node, Node], str] = field(default_factory=dict)  # a path it called
+    correlated: dict[str, tuple[Node, ...]] = field(default_factory=dict)  # id -> in order
+
+    def callees_by_id(self, text: str, *, caller: Node) -> list[Node]:
+        """The nodes that logged a correlation id of this line after the caller did: the
+        callee of a line that names none ("request_id=… failed: ReadTimeout")."""
+        out: list[Node] = []
+        for cid in _UUID.findall(text):
+            order = self.correlated.get(cid, ())
+            if caller in order:
+                out += [n for n in order[order.index(caller) + 1 :] if n not in out]
+        return out
 
     def callees(self, text: str, *, namespace: str, caller: Node | None = None) -> list[Node]:
         """The nodes a line names as the other end of a call, most explicit first."""
@@ -214,9 +225,11 @@ def _add_correlations(graph: ServiceGraph, records: list[tuple[Node, Record]]) -
     for node, record in records:
         for cid in set(_UUID.findall(record.text)):
             seen.setdefault(cid, []).append((record.time, node))
-    for sightings in seen.values():
+    for cid, sightings in seen.items():
         nodes = [n for _, n in sorted(sightings, key=lambda s: (s[0] is None, s[0] or 0))]
         ordered = list(dict.fromkeys(nodes))
+        if len(ordered) > 1:
+            graph.correlated[cid] = tuple(ordered)
         for a, b in zip(ordered, ordered[1:], strict=False):
             graph.edges[(a, b, "correlation")] += 1
 
