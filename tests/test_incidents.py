@@ -335,3 +335,10 @@ def test_a_symptom_naming_no_callee_is_tied_by_its_correlation_id():
     (obs,) = observe([(caller, rules["timeout"])], node_of=lambda r: nodes[r.ref.pod],
                      graph=graph)
     assert obs.callees == (("Deployment", "api"),)
+
+
+def test_trace_names_the_calls_between_the_services_it_found():
+    out = run("--bundle", CASCADE, "trace", "3f2a1c9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b").stdout
+    assert "calls: catalog -> search, storefront -> catalog;" in out
+    out = run("--demo", "trace", "--path", "/api/notify").stdout
+    assert "calls: taskflow-api -> notification-service;" in out
