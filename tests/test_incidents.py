@@ -342,3 +342,21 @@ def test_trace_names_the_calls_between_the_services_it_found():
     assert "calls: catalog -> search, storefront -> catalog;" in out
     out = run("--demo", "trace", "--path", "/api/notify").stdout
     assert "calls: taskflow-api -> notification-service;" in out
+
+
+def test_all_namespaces_keep_each_namespaces_story_apart(tmp_path):
+    import shutil
+
+    root = tmp_path / "two"
+    shutil.copytree(CASCADE, root)
+    twin = root / "market2"
+    shutil.copytree(root / "market", twin)
+    for path in twin.rglob("*"):
+        if path.is_file():
+            path.write_text(path.read_text().replace("market", "market2"))
+    report = run("--bundle", str(root), "-A", "summary", "-o", "json").json()
+    firsts = [i for i in report["incidents"] if i["workload"] == "search"]
+    assert sorted(i["namespace"] for i in firsts) == ["market", "market2"]
+    for incident in firsts:  # each explains its own callers once, not the twin's
+        assert len(incident["explains"]) == 4, incident
+    assert [i["rank"] for i in report["incidents"]] == [1, 2]

@@ -9,7 +9,7 @@ the Source beyond what the Evidence memoises; the modules it calls are pure.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -25,10 +25,11 @@ from kubectl_triage.incidents.history import (
     without_old_restarts,
 )
 from kubectl_triage.incidents.model import HistoryItem, Incident, Observation
-from kubectl_triage.incidents.rank import rank_incidents
+from kubectl_triage.incidents.rank import rank_incidents, ranked
 from kubectl_triage.report import Finding, Where
 from kubectl_triage.rules.engine import fill_command
 from kubectl_triage.rules.facts import event_records, status_records
+from kubectl_triage.rules.model import Rule
 
 if TYPE_CHECKING:
     from kubectl_triage.commands.common import Run
@@ -89,21 +90,10 @@ def story(
     run: Run, *, records: Iterable[Record], findings: Iterable[Finding], now: Present
 ) -> Story:
     """Incidents from the log records the view read, the present events and pod states,
-    and the detectors' findings about objects."""
+    and the detectors' findings about objects; with -A, each namespace on its own (a name
+    means the Service of the caller's namespace), ranked together."""
     evidence = run.evidence
-    owners = {
-        rs.name: (rs.controller.kind, rs.controller.name)
-        for rs in evidence.replicasets
-        if rs.controller
-    }
-    node_of = node_resolver(evidence.pods, owners)
     logs = [r for r in records if r.ref is not None]
-    graph = build_graph(
-        evidence.pods,
-        evidence.services,
-        records=[(node_of(r), r) for r in logs],
-        subscriptions=evidence.dapr("subscriptions"),
-    )
     judged = []
     for record in [*logs, *now.records()]:
         if record.level == Level.DEBUG:  # a retry logged at DEBUG was handled: no root cause
@@ -111,15 +101,62 @@ def story(
         match = run.classify(record)
         if match is not None and match.rule.severity >= Severity.WARNING:
             judged.append((record, match.rule))
-    observations = observe(judged, node_of=node_of, graph=graph)
-    observations += service_observations(findings, graph)
+    findings = list(findings)
+    namespaces = sorted(
+        {p.namespace for p in evidence.pods} | {s.namespace for s in evidence.services}
+    )
+    incidents: list[Incident] = []
+    graph = ServiceGraph()
+    for namespace in namespaces or [evidence.scope_namespace]:
+        got, graph_of_ns = _story_of(run, namespace, logs=logs, judged=judged, findings=findings)
+        incidents += got
+        graph.merge(graph_of_ns)
+    return Story(tuple(ranked(incidents)), now.history, graph)
+
+
+def _story_of(
+    run: Run,
+    namespace: str,
+    *,
+    logs: list[Record],
+    judged: list[tuple[Record, Rule]],
+    findings: list[Finding],
+) -> tuple[list[Incident], ServiceGraph]:
+    evidence = run.evidence
+
+    def here(items: Iterable, ns_of: Callable) -> list:
+        return [i for i in items if ns_of(i) == namespace]
+
+    pods = here(evidence.pods, lambda p: p.namespace)
+    owners = {
+        rs.name: (rs.controller.kind, rs.controller.name)
+        for rs in here(evidence.replicasets, lambda rs: rs.namespace)
+        if rs.controller
+    }
+    node_of = node_resolver(pods, owners)
+    graph = build_graph(
+        pods,
+        here(evidence.services, lambda s: s.namespace),
+        records=[(node_of(r), r) for r in here(logs, _namespace_of)],
+        subscriptions=here(evidence.dapr("subscriptions"), lambda d: d.namespace),
+    )
+    observations = observe(
+        here(judged, lambda j: _namespace_of(j[0])), node_of=node_of, graph=graph
+    )
+    observations += service_observations(
+        here(findings, lambda f: f.where[0].namespace if f.where else ""), graph
+    )
     rules = run.ruleset.by_id
     incidents = rank_incidents(
         observations,
         titles=lambda rule: rules[rule].title if rule in rules else rule,
         next_for=lambda group: _next(run, group),
     )
-    return Story(tuple(incidents), now.history, graph)
+    return incidents, graph
+
+
+def _namespace_of(record: Record) -> str:
+    return record.ref.namespace if record.ref else record.namespace
 
 
 def _next(run: Run, group: list[Observation]) -> tuple[str, ...]:

@@ -144,6 +144,16 @@ class ServiceGraph:
             if path and (edge not in self.paths or (failing and self.failing[edge] == 1)):
                 self.paths[edge] = path
 
+    def merge(self, other: ServiceGraph) -> None:
+        """Another namespace's graph into this one (-A: names never cross namespaces)."""
+        self.namespace_of.update(other.namespace_of)
+        self.app_ids.update(other.app_ids)
+        self.services.update(other.services)
+        self.edges.update(other.edges)
+        self.failing.update(other.failing)
+        self.paths.update(other.paths)
+        self.correlated.update(other.correlated)
+
     def edge_list(self) -> list[Edge]:
         return [
             Edge(a, b, via, n)

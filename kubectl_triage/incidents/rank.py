@@ -161,7 +161,19 @@ def rank_incidents(
                 count=sum(o.count for o in own),
             )
         )
-    made.sort(
-        key=lambda i: (-len(i.explains), -i.severity, -(i.last or _EPOCH).timestamp(), i.node)
+    return ranked(made)
+
+
+def ranked(incidents: Iterable[Incident]) -> list[Incident]:
+    """Most important first, numbered: by what each explains, then severity, then recency."""
+    made = sorted(
+        incidents,
+        key=lambda i: (
+            -len(i.explains),
+            -i.severity,
+            -(i.last or _EPOCH).timestamp(),
+            i.namespace,
+            i.node,
+        ),
     )
     return [replace(incident, rank=n) for n, incident in enumerate(made, 1)]
