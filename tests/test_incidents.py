@@ -60,6 +60,18 @@ def test_demo_ties_the_reminder_worker_crash_loop_to_the_postgres_service(demo):
     assert first["next"] and first["evidence"]
 
 
+def test_demo_incidents_carry_what_the_detectors_measured(demo):
+    by_rule = {i["rules"][0]: i for i in demo["incidents"]}
+    assert by_rule["wrong-endpoint"]["detail"].startswith('"/api/notify" not found on '
+                                                         "notification-service")
+    assert by_rule["wrong-endpoint"]["next"][0] == (
+        "kubectl triage exec-probe openapi notification-service -n taskflow")
+    assert "after its due time" in by_rule["timezone"]["detail"]
+    # when the database went: its pod stopped half a minute before the worker's back-off
+    assert by_rule["service-no-endpoints"]["detail"].endswith(
+        "last event 2026-11-27 22:49:02: Pod postgres-0 Killing: Stopping container postgres")
+
+
 def test_demo_incidents_have_the_design_fields(demo):
     for incident in demo["incidents"]:
         assert {"rank", "workload", "rules", "summary", "explains", "next"} <= set(incident)
@@ -332,7 +344,7 @@ def test_a_symptom_naming_no_callee_is_tied_by_its_correlation_id():
     pods = [_pod("web-1", "web"), _pod("api-1", "api")]
     nodes = {"web-1": ("Deployment", "web"), "api-1": ("Deployment", "api")}
     graph = build_graph(pods, [], records=[(nodes[r.ref.pod], r) for r in (first, callee, caller)])
-    (obs,) = observe([(caller, rules["timeout"])], node_of=lambda r: nodes[r.ref.pod],
+    (obs,) = observe([(caller, rules["timeout"], "")], node_of=lambda r: nodes[r.ref.pod],
                      graph=graph)
     assert obs.callees == (("Deployment", "api"),)
 

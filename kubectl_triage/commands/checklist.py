@@ -53,7 +53,9 @@ def checklist_report(
     )
     findings = _ranked(table_findings, symptom, _symptom_rules(run, logs.records, symptom))
     step = {c.step: c for c in detected.checks}
-    told = story(run, records=logs.records, findings=detected.findings, now=now)
+    told = story(
+        run, records=logs.records, findings=detected.findings, now=now, amend=detected.amend
+    )
     checks = (
         step["pods"],
         step["service endpoints"],

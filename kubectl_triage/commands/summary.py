@@ -39,7 +39,13 @@ def summary_report(run: Run, *, max_requests: int, since: timedelta | None = Non
         namespace=run.namespace_label,
         command="summary",
         findings=sort_findings([*findings, *detected.findings]),
-        extra=story(run, records=evidence.records(), findings=detected.findings, now=now).to_dict(),
+        extra=story(
+            run,
+            records=evidence.records(),
+            findings=detected.findings,
+            now=now,
+            amend=detected.amend,
+        ).to_dict(),
         gaps=tuple(
             evidence.gaps_of("deployments", "replicasets", "statefulsets")
             + logs.gaps

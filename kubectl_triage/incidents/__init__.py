@@ -9,8 +9,8 @@ the Source beyond what the Evidence memoises; the modules it calls are pure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from kubectl_triage.incidents.graph import Node, ServiceGraph, build_graph
 from kubectl_triage.incidents.history import (
     DEFAULT_SINCE,
     capture_time,
+    last_word,
     old_restarts,
     split_events,
     without_old_restarts,
@@ -33,6 +34,7 @@ from kubectl_triage.rules.model import Rule
 
 if TYPE_CHECKING:
     from kubectl_triage.commands.common import Run
+    from kubectl_triage.detectors.model import Amendment
 
 __all__ = ["Present", "Story", "present", "story"]
 
@@ -87,7 +89,12 @@ def _captured(run: Run) -> datetime | None:
 
 
 def story(
-    run: Run, *, records: Iterable[Record], findings: Iterable[Finding], now: Present
+    run: Run,
+    *,
+    records: Iterable[Record],
+    findings: Iterable[Finding],
+    now: Present,
+    amend: Mapping[str, Amendment] | None = None,
 ) -> Story:
     """Incidents from the log records the view read, the present events and pod states,
     and the detectors' findings about objects; with -A, each namespace on its own (a name
@@ -100,7 +107,7 @@ def story(
             continue
         match = run.classify(record)
         if match is not None and match.rule.severity >= Severity.WARNING:
-            judged.append((record, match.rule))
+            judged.append((record, match.rule, match.detail))
     findings = list(findings)
     namespaces = sorted(
         {p.namespace for p in evidence.pods} | {s.namespace for s in evidence.services}
@@ -111,7 +118,29 @@ def story(
         got, graph_of_ns = _story_of(run, namespace, logs=logs, judged=judged, findings=findings)
         incidents += got
         graph.merge(graph_of_ns)
+    incidents = [_amended(i, amend or {}) for i in incidents]
+    incidents = [_when_it_went(i, evidence.events) for i in incidents]
     return Story(tuple(ranked(incidents)), now.history, graph)
+
+
+def _when_it_went(incident: Incident, events: list[Event]) -> Incident:
+    """A Service nothing stands behind: what the cluster last said about its workload."""
+    if incident.node[0] != "Service":
+        return incident
+    said = last_word((e for e in events if e.namespace == incident.namespace), incident.node[1])
+    detail = "; ".join(x for x in (incident.detail, said) if x)
+    return replace(incident, detail=detail) if said else incident
+
+
+def _amended(incident: Incident, amend: Mapping[str, Amendment]) -> Incident:
+    """A detector's measure of the cause (the routes the callee really serves) as the
+    incident's detail, and its next commands first."""
+    change = amend.get(incident.rules[0])
+    if change is None:
+        return incident
+    kept = [c for c in incident.next if "<" not in c]
+    nexts = tuple(dict.fromkeys([*change.next, *kept]))[:3]
+    return replace(incident, detail=change.detail or incident.detail, next=nexts)
 
 
 def _story_of(
@@ -119,7 +148,7 @@ def _story_of(
     namespace: str,
     *,
     logs: list[Record],
-    judged: list[tuple[Record, Rule]],
+    judged: list[tuple[Record, Rule, str]],
     findings: list[Finding],
 ) -> tuple[list[Incident], ServiceGraph]:
     evidence = run.evidence

@@ -73,11 +73,12 @@ class _Acc:
     first: datetime | None = None
     last: datetime | None = None
     callees: Counter[Node] = field(default_factory=Counter)
+    detail: str = ""  # what the rules' detector measured on the best record
 
-    def add(self, record: Record, callees: list[Node]) -> None:
+    def add(self, record: Record, callees: list[Node], detail: str = "") -> None:
         self.count += record.count
         if self.best is None or _better(record, self.best):
-            self.best = record
+            self.best, self.detail = record, detail
         if record.time is not None:
             self.first = record.time if self.first is None else min(self.first, record.time)
             self.last = record.time if self.last is None else max(self.last, record.time)
@@ -100,6 +101,7 @@ class _Acc:
             callees=tuple(n for n, _ in self.callees.most_common()),
             pod=pod,
             container=ref.container if ref else "",
+            detail=self.detail,
         )
 
 
@@ -136,14 +138,15 @@ def node_resolver(pods: Iterable[Pod], owners: Mapping[str, Node]) -> Callable[[
 
 
 def observe(
-    judged: Iterable[tuple[Record, Rule]],
+    judged: Iterable[tuple[Record, Rule, str]],
     *,
     node_of: Callable[[Record], Node],
     graph: ServiceGraph,
 ) -> list[Observation]:
-    """One observation per node and rule; symptoms carry the callees their records name."""
+    """One observation per node and rule (each record with its rule and what the rule's
+    detector measured); symptoms carry the callees their records name."""
     accs: dict[tuple[Node, str], _Acc] = {}
-    for record, rule in judged:
+    for record, rule, detail in judged:
         node = node_of(record)
         namespace = record.ref.namespace if record.ref else record.namespace
         acc = accs.get((node, rule.id))
@@ -153,7 +156,7 @@ def observe(
         if rule.id in SYMPTOMS:
             callees = graph.callees(record.text, namespace=namespace, caller=node)
             callees = callees or graph.callees_by_id(record.text, caller=node)
-        acc.add(record, callees)
+        acc.add(record, callees, detail)
     return [acc.observation() for acc in accs.values()]
 
 

@@ -11,6 +11,7 @@ timestamp in it; only a live cluster uses the wall clock. Pure; imports `evidenc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -159,6 +160,25 @@ def without_old_restarts(
         )
         out.append(replace(pod, containers=containers))
     return out
+
+
+def last_word(events: Iterable[Event], workload: str) -> str:
+    """What the cluster last said about the workload a name stands for (a StatefulSet or
+    Deployment of that name, or its pods): when a Service lost its last pod."""
+    pod = re.compile(rf"^{re.escape(workload)}-(?:\d+|[a-z0-9]{{6,10}}-[a-z0-9]{{5}})$")
+    about = [
+        e
+        for e in events
+        if e.last is not None
+        and (
+            (e.kind in ("StatefulSet", "Deployment") and e.name == workload)
+            or (e.kind == "Pod" and pod.match(e.name))
+        )
+    ]
+    if not about:
+        return ""
+    e = max(about, key=lambda e: (e.last, e.kind == "Pod"))
+    return f"last event {_clock(e.last)}: {e.kind} {e.name} {e.reason}: {e.message}"
 
 
 def _clock(at: datetime | None) -> str:

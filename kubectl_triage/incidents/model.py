@@ -32,6 +32,7 @@ class Observation:
     callees: tuple[Node, ...] = ()  # other nodes its records name, most often named first
     pod: str = ""  # where the example was seen (for next commands)
     container: str = ""
+    detail: str = ""  # what a detector measured ("ran 1h after its due time")
 
     @property
     def key(self) -> tuple[Node, str]:
@@ -51,10 +52,11 @@ class Incident:
     severity: Severity
     last: datetime | None
     count: int
+    detail: str = ""  # what a detector measured about the cause (wrong-endpoint's routes)
 
     def to_dict(self) -> dict[str, Any]:
         kind, name = self.node
-        return {
+        out = {
             "rank": self.rank,
             "workload": name,
             "kind": kind,
@@ -71,6 +73,9 @@ class Incident:
             "count": self.count,
             "lastSeen": _iso(self.last),
         }
+        if self.detail:
+            out["detail"] = self.detail
+        return out
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,7 @@ def rank_incidents(
                 severity=max(o.severity for o in own),
                 last=max(lasts) if lasts else None,
                 count=sum(o.count for o in own),
+                detail=ordered[0].detail,
             )
         )
     return ranked(made)

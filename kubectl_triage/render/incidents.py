@@ -46,6 +46,8 @@ def incidents_text(
             head = f"{i['rank']:>2}  {paint(safe(i['summary']), bright=True)}"
             lines.append(f"{head}  [{', '.join(i['rules'])}]")
             lines.append(f"    evidence: {safe(i.get('evidence') or '')[:_WIDTH]}")
+            if i.get("detail"):
+                lines.append(f"    detail:   {safe(i['detail'])[:_WIDTH]}")
             if i["explains"]:
                 lines.append(f"    explains: {safe(_explains(i))}")
             if i["next"]:
