@@ -203,7 +203,3 @@ def _next(run: Run, group: list[Observation]) -> tuple[str, ...]:
     ordered = sorted(dict.fromkeys(out), key=lambda c: "--previous" not in c)
     return tuple(ordered[:3])
 
-
-def node_label(node: Node) -> str:
-    kind, name = node
-    return f"{kind.lower()}/{name}"

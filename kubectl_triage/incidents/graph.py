@@ -64,14 +64,6 @@ _URL_PATH = re.compile(r"(?:/v1\.0/invoke/[\w.-]+/method|://[^/\s'\"]+)(?P<path>
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
 
-@dataclass(frozen=True)
-class Edge:
-    caller: Node
-    callee: Node
-    via: str  # invoke | url | dns | pubsub | correlation
-    count: int
-
-
 @dataclass
 class ServiceGraph:
     """Who stands behind each name a log may use, and the calls seen between them."""
@@ -153,12 +145,6 @@ class ServiceGraph:
         self.failing.update(other.failing)
         self.paths.update(other.paths)
         self.correlated.update(other.correlated)
-
-    def edge_list(self) -> list[Edge]:
-        return [
-            Edge(a, b, via, n)
-            for (a, b, via), n in sorted(self.edges.items(), key=lambda kv: (-kv[1], kv[0]))
-        ]
 
 
 def call_path(text: str) -> str:
