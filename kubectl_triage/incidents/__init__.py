@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from kubectl_triage.evidence import Event, Level, Pod, Record, Severity
 from kubectl_triage.incidents.attribute import node_resolver, observe, service_observations
-from kubectl_triage.incidents.graph import Node, ServiceGraph, build_graph
+from kubectl_triage.incidents.graph import ServiceGraph, build_graph
 from kubectl_triage.incidents.history import (
     DEFAULT_SINCE,
     capture_time,
