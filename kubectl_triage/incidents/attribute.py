@@ -75,7 +75,7 @@ class _Acc:
     callees: Counter[Node] = field(default_factory=Counter)
     detail: str = ""  # what the rules' detector measured on the best record
 
-    def add(self, record: Record, callees: list[Node], detail: str = "") -> None:
+    def add(self, record: Record, callees: list[Node], *, detail: str = "") -> None:
         self.count += record.count
         if self.best is None or _better(record, self.best):
             self.best, self.detail = record, detail
@@ -156,7 +156,7 @@ def observe(
         if rule.id in SYMPTOMS:
             callees = graph.callees(record.text, namespace=namespace, caller=node)
             callees = callees or graph.callees_by_id(record.text, caller=node)
-        acc.add(record, callees, detail)
+        acc.add(record, callees, detail=detail)
     return [acc.observation() for acc in accs.values()]
 
 

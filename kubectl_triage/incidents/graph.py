@@ -106,12 +106,12 @@ class ServiceGraph:
         names += [("svc", m["name"]) for m in _NAMED_HOST.finditer(text)]
         out: list[Node] = []
         for how, name in names:
-            for node in self._resolve(how, name, namespace):
+            for node in self._resolve(how, name, namespace=namespace):
                 if node != caller and node not in out:
                     out.append(node)
         return out
 
-    def _resolve(self, how: str, name: str, namespace: str) -> tuple[Node, ...]:
+    def _resolve(self, how: str, name: str, *, namespace: str) -> tuple[Node, ...]:
         if how == "app" and (namespace, name) in self.app_ids:
             return (self.app_ids[(namespace, name)],)
         if (namespace, name) in self.services:
@@ -191,13 +191,13 @@ def build_graph(
     records = list(records)
     for node, record in records:
         graph.add_calls(node, record)
-    _add_pubsub(graph, records, list(subscriptions))
+    _add_pubsub(graph, records, subscriptions=list(subscriptions))
     _add_correlations(graph, records)
     return graph
 
 
 def _add_pubsub(
-    graph: ServiceGraph, records: list[tuple[Node, Record]], subscriptions: list[DaprResource]
+    graph: ServiceGraph, records: list[tuple[Node, Record]], *, subscriptions: list[DaprResource]
 ) -> None:
     """Publisher -> subscriber, for each topic a workload published to and a Subscription
     scoped to named apps subscribes to."""

@@ -117,7 +117,7 @@ def _cause_first(observations: list[Observation]) -> list[Observation]:
     )
 
 
-def summary_of(node: Node, rules: list[str], titles: Callable[[str], str]) -> str:
+def summary_of(node: Node, rules: list[str], *, titles: Callable[[str], str]) -> str:
     kind, name = node
     label = f"Service {name}" if kind == "Service" else name
     phrases = [PHRASES[r] for r in rules if r in PHRASES]
@@ -152,7 +152,7 @@ def rank_incidents(
                 node=node,
                 namespace=ordered[0].namespace,
                 rules=tuple(rules),
-                summary=summary_of(node, rules, titles),
+                summary=summary_of(node, rules, titles=titles),
                 explains=tuple(explains),
                 next=next_for(ordered),
                 evidence=ordered[0].example,
