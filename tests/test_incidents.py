@@ -372,3 +372,16 @@ def test_all_namespaces_keep_each_namespaces_story_apart(tmp_path):
     for incident in firsts:  # each explains its own callers once, not the twin's
         assert len(incident["explains"]) == 4, incident
     assert [i["rank"] for i in report["incidents"]] == [1, 2]
+
+
+def test_graph_joins_a_publisher_to_the_subscribers_of_its_topic():
+    from kubectl_triage.evidence import DaprResource, Level, LogRef, Record
+
+    pods = [_pod("api-1", "api", app_id="api"), _pod("notify-1", "notify", app_id="notify")]
+    sub = DaprResource("subscriptions", "prod", "s", ("notify",), {"topic": "task-events"})
+    text = 'msg="HTTP API Called" method="POST /v1.0/publish/pubsub/task-events" code=204'
+    record = Record(text=text, level=Level.INFO, message=text, ref=LogRef("prod", "api-1", "d"))
+    graph = build_graph(pods, [], records=[(("Deployment", "api"), record)],
+                        subscriptions=[sub])
+    assert graph.edges[(("Deployment", "api"), ("Deployment", "notify"), "pubsub")] == 1
+    assert graph.edges[(("Deployment", "api"), ("Topic", "task-events"), "call")] == 1
