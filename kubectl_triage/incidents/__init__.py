@@ -15,7 +15,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from kubectl_triage.evidence import Event, Level, Pod, Record, Severity
-from kubectl_triage.incidents.attribute import node_resolver, observe, service_observations
+from kubectl_triage.incidents.attribute import (
+    SYMPTOMS,
+    node_resolver,
+    observe,
+    service_observations,
+)
 from kubectl_triage.incidents.graph import ServiceGraph, build_graph
 from kubectl_triage.incidents.history import (
     DEFAULT_SINCE,
@@ -103,10 +108,12 @@ def story(
     logs = [r for r in records if r.ref is not None]
     judged = []
     for record in [*logs, *now.records()]:
-        if record.level == Level.DEBUG:  # a retry logged at DEBUG was handled: no root cause
-            continue
         match = run.classify(record)
-        if match is not None and match.rule.severity >= Severity.WARNING:
+        if match is None or match.rule.severity < Severity.WARNING:
+            continue
+        # a refused or timed-out call logged at DEBUG was retried and handled; a DEBUG line
+        # of a bug (the payload's keys) is still its evidence
+        if record.level != Level.DEBUG or match.rule.id not in SYMPTOMS:
             judged.append((record, match.rule, match.detail))
     findings = list(findings)
     namespaces = sorted(
