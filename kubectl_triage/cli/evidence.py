@@ -3,6 +3,7 @@ demo. Each is flags -> options -> one call into the core -> render."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import click
@@ -23,6 +24,23 @@ from kubectl_triage.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+SINCE_HELP = (
+    "What counts as current: 30m, 2h (default: the last hour of the evidence, which for a "
+    "bundle ends when it was captured). Older events and restarts are shown as history."
+)
+
+
+def since_window(since: str | None) -> timedelta | None:
+    from kubectl_triage.commands.timefmt import parse_duration
+
+    if not since:
+        return None
+    try:
+        return parse_duration(since)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+
 
 # ---- commands ---------------------------------------------------------------------------
 
@@ -116,12 +134,13 @@ Examples:
   kubectl triage events -A -o json"""
 )
 @click.argument("target", required=False)
-def events(target: str | None) -> None:
+@click.option("--since", help=SINCE_HELP)
+def events(target: str | None, since: str | None) -> None:
     """Events in the order they happened, warnings first, grouped by object and reason and
     rolled up to their workload; each warning named by the rules."""
     from kubectl_triage.commands.events import events_report
 
-    _emit(events_report(_run(), target=target))
+    _emit(events_report(_run(), target=target, since=since_window(since)))
 
 
 @cli.command(
@@ -217,7 +236,7 @@ def demo() -> None:
     """Triage the shipped taskflow incident (no cluster needed): logs, events and status of
     every workload, judged by the rules. Same as `--demo summary`."""
     _opts_override_demo()
-    summary.callback()  # type: ignore[misc]
+    summary.callback(since=None)  # type: ignore[misc]
 
 
 def _opts_override_demo() -> None:
@@ -231,8 +250,10 @@ Examples:
   kubectl triage summary -n taskflow
   kubectl triage --demo summary -o markdown"""
 )
-def summary() -> None:
+@click.option("--since", help=SINCE_HELP)
+def summary(since: str | None = None) -> None:
     """Every finding of a namespace in one report: logs of all pods, events, pod status."""
     from kubectl_triage.commands.summary import summary_report
 
-    _emit(summary_report(_run(), max_requests=_opts().max_requests))
+    _emit(summary_report(_run(), max_requests=_opts().max_requests, since=since_window(since)))
+

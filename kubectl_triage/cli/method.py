@@ -15,6 +15,7 @@ from kubectl_triage.cli import (
     _run,
     cli,
 )
+from kubectl_triage.cli.evidence import SINCE_HELP, since_window
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -66,12 +67,17 @@ Examples:
   kubectl triage checklist --fail-on error      # exit 3 in CI when a step finds errors"""
 )
 @click.option("--symptom", default="", help="What users see; findings about it come first.")
-def checklist(symptom: str) -> None:
+@click.option("--since", help=SINCE_HELP)
+def checklist(symptom: str, since: str | None) -> None:
     """The debugging checklist, run: pods, app logs, sidecar logs, events, request path,
     error patterns, Dapr wiring, rollout — a verdict per step and what to run next."""
     from kubectl_triage.commands.checklist import checklist_report
 
-    _emit(checklist_report(_run(), symptom=symptom, max_requests=_opts().max_requests))
+    _emit(
+        checklist_report(
+            _run(), symptom=symptom, max_requests=_opts().max_requests, since=since_window(since)
+        )
+    )
 
 
 @cli.command(

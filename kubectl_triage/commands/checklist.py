@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import timedelta
 
 from kubectl_triage.collect.dapr import CALL_LITERALS
 from kubectl_triage.collect.gather import LogOptions, log_refs
@@ -13,8 +14,11 @@ from kubectl_triage.commands.trace import neighbours
 from kubectl_triage.detectors import run_detectors
 from kubectl_triage.detectors.model import amended
 from kubectl_triage.evidence import Level, Record, Severity, Verdict
+from kubectl_triage.incidents import present, story
+from kubectl_triage.incidents.graph import Node, ServiceGraph, describe
 from kubectl_triage.report import Check, Finding, Group, Report
-from kubectl_triage.rules.facts import event_records, status_records
+from kubectl_triage.rules.facts import event_records
+from kubectl_triage.source import LogWindow
 
 _CALL = re.compile(r"/v1\.0/(?P<kind>invoke|publish)/(?P<a>[\w.-]+)/(?:method/)?(?P<b>[\w.-]+)")
 _PATH = re.compile(r"(/[\w./{}-]+)")
@@ -24,27 +28,34 @@ _PATH = re.compile(r"(/[\w./{}-]+)")
 DETECTORS = ("pod-status", "service-no-endpoints", "openapi", "dapr-wiring", "rollout")
 
 
-def checklist_report(run: Run, *, symptom: str = "", max_requests: int) -> Report:
+def checklist_report(
+    run: Run, *, symptom: str = "", max_requests: int, since: timedelta | None = None
+) -> Report:
     evidence = run.evidence
     evidence.look_for(CALL_LITERALS)  # the request path's and the published topics' lines
     ns = evidence.scope_namespace
-    options = LogOptions(max_requests=max_requests)
+    # an explicit --since reads only that much of each log, as `logs --since` does
+    options = LogOptions(max_requests=max_requests, window=LogWindow(since=since))
     logs = evidence.logs(log_refs(evidence.pods, options), options=options, progress=run.progress)
     events = evidence.events
+    now = present(run, since=since)  # what is over is history, not a finding
     app_tally, sidecar_tally, event_tally, everything = (run.tally() for _ in range(4))
     sidecars = {(p.name, c.name) for p in evidence.pods for c in p.containers if c.sidecar}
     for record in logs.records:
         is_sidecar = record.ref and (record.ref.pod, record.ref.container) in sidecars
         (sidecar_tally if is_sidecar else app_tally).add(record)
-    event_tally.add_all(event_records(events))
+    event_tally.add_all(event_records(now.events))
     owners = run.workload_of(evidence.pods)  # pod name -> the workload that owns it
-    everything.add_all([*logs.records, *event_records(events), *status_records(evidence.pods)])
+    everything.add_all([*logs.records, *now.records()])
     detected = run_detectors(run, DETECTORS)
     table_findings = amended(
         everything.findings(context=run.context_values(), workload_of=owners), detected
     )
     findings = _ranked(table_findings, symptom, _symptom_rules(run, logs.records, symptom))
     step = {c.step: c for c in detected.checks}
+    told = story(
+        run, records=logs.records, findings=detected.findings, now=now, amend=detected.amend
+    )
     checks = (
         step["pods"],
         step["service endpoints"],
@@ -53,12 +64,12 @@ def checklist_report(run: Run, *, symptom: str = "", max_requests: int) -> Repor
             "sidecar logs", sidecar_tally.groups(), ns, "kubectl triage dapr logs {w}", owners
         ),
         _events(event_tally.groups(), ns),
-        _request_path(logs.records, owners),
+        _request_path(told.graph),
         _patterns(findings, ns),
         step["dapr wiring"],
         step["rollout"],
     )
-    extra = {"symptom": symptom} if symptom else {}
+    extra = {**told.to_dict(), **({"symptom": symptom} if symptom else {})}
     return Report(
         context=run.source.context,
         namespace=run.namespace_label,
@@ -147,37 +158,35 @@ def _events(groups: tuple[Group, ...], ns: str) -> Check:
     )
 
 
-def _request_path(records: list[Record], owners: dict[str, str]) -> Check:
-    """Which service calls which (Dapr invoke, publish), and where errors start."""
-    calls: Counter[tuple[str, str]] = Counter()
-    failing: Counter[tuple[str, str]] = Counter()
-    for record in records:
-        m = _CALL.search(record.text)
-        if not m or not record.ref:
-            continue
-        caller = owners.get(record.ref.pod, record.ref.pod)
-        callee = m["a"] if m["kind"] == "invoke" else f"topic {m['b']}"
-        edge = (caller, callee)
-        calls[edge] += 1
-        if record.level >= Level.ERROR or re.search(r"\b(?:404|5\d\d)\b", record.text):
-            failing[edge] += 1
+def _request_path(graph: ServiceGraph) -> Check:
+    """Which service calls which (Dapr invoke, Service URLs and DNS names, topics), drawn
+    from the service graph, and where errors start."""
+    calls: Counter[tuple[Node, Node]] = Counter()
+    for (a, b, via), n in graph.edges.items():
+        if via == "call":
+            calls[(a, b)] += n
     if not calls:
         return Check("request path", Verdict.SKIP, "no service-to-service calls seen in the logs")
+    failing = graph.failing
     parts = [
-        f"{a} -> {b} ({n} call records"
+        f"{describe(a)} -> {describe(b)} ({n} call records"
         + (f", {failing[(a, b)]} failing" if failing[(a, b)] else "")
         + ")"
-        for (a, b), n in calls.most_common()
+        for (a, b), n in sorted(calls.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
-    if failing:
-        (a, b), _ = failing.most_common(1)[0]
+    failing_from = {a for (a, _), n in failing.items() if n}
+    worst = [edge for edge, n in failing.items() if n and edge in calls]
+    if worst:
+        # where errors start: a callee that fails without a failing call of its own
+        (a, b) = max(
+            worst, key=lambda e: (e[1] not in failing_from, failing[e], e[1][0] != "Topic", e)
+        )
+        path = graph.paths.get((a, b))
         return Check(
             "request path",
             Verdict.FAIL,
-            f"errors start at {a} -> {b}; " + "; ".join(parts),
-            next=(f"kubectl triage trace --path /v1.0/invoke/{b}",)
-            if not b.startswith("topic ")
-            else (),
+            f"errors start at {describe(a)} -> {describe(b)}; " + "; ".join(parts),
+            next=(f"kubectl triage trace --path {path}",) if path else (),
         )
     return Check("request path", Verdict.PASS, "; ".join(parts))
 

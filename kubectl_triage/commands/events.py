@@ -4,12 +4,13 @@ and reason, rolled up to the owning workload, and judged by the rules."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from kubectl_triage.collect.gather import resolve_target
 from kubectl_triage.commands.common import Run
 from kubectl_triage.commands.timefmt import age
 from kubectl_triage.evidence import Event, Pod, ReplicaSet
+from kubectl_triage.incidents import present
 from kubectl_triage.report import Report, Table, iso
 from kubectl_triage.rules.facts import event_records
 
@@ -36,15 +37,19 @@ class _Row:
     last: datetime | None
 
 
-def events_report(run: Run, *, target: str | None) -> Report:
+def events_report(run: Run, *, target: str | None, since: timedelta | None = None) -> Report:
     events, gaps = run.evidence.events, run.evidence.gaps_of("events")
+    current = present(run, since=since)  # rules judge the present; the rest is history
     ws = run.evidence.workloads()
     workload_of = _rollup(ws.pods, ws.replicasets)
     if target:
         events = _about(events, resolve_target(ws, target), ws.replicasets)
     tally = run.tally()
-    tally.add_all(event_records(events))
-    now = run.source.now()
+    now_on = set(current.events)
+    tally.add_all(event_records(e for e in events if e in now_on))
+    mine = {(f"{e.kind}/{e.name}", e.reason) for e in events}  # the target's, when one
+    history = [h for h in current.history if (h.obj, h.reason) in mine]
+    now = current.now or run.source.now()  # a bundle's ages run to when it was captured
     grouped = _grouped(events, workload_of)
     rows = [_row_cells(r, now) for r in grouped]
     times = tuple({"lastTime": iso(r.last), "firstTime": iso(r.first)} for r in grouped)
@@ -57,6 +62,7 @@ def events_report(run: Run, *, target: str | None) -> Report:
         ),
         tables=(Table("events", _COLUMNS, tuple(rows), wide_columns=_WIDE, data=times),),
         gaps=tuple(gaps + ws.gaps),
+        extra={"history": [h.to_dict() for h in history]},
     )
 
 

@@ -3,28 +3,32 @@ status, and what the detectors find across them — in one report."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from kubectl_triage.collect.gather import LogOptions, log_refs
 from kubectl_triage.commands.common import Run
 from kubectl_triage.detectors import run_detectors
 from kubectl_triage.detectors.model import amended
+from kubectl_triage.incidents import present, story
 from kubectl_triage.report import Report, sort_findings
-from kubectl_triage.rules.facts import event_records, status_records
+from kubectl_triage.source import LogWindow
 
 # The detectors whose findings a summary shows (names of detectors.REGISTRY).
 DETECTORS = ("openapi", "service-no-endpoints")
 
 
-def summary_report(run: Run, *, max_requests: int) -> Report:
+def summary_report(run: Run, *, max_requests: int, since: timedelta | None = None) -> Report:
     evidence = run.evidence
     pods = evidence.pods
     tally = run.tally()
-    options = LogOptions(max_requests=max_requests)
+    # an explicit --since reads only that much of each log, as `logs --since` does
+    options = LogOptions(max_requests=max_requests, window=LogWindow(since=since))
     logs = evidence.logs(
         log_refs(pods, options), options=options, progress=run.progress, sink=tally.add_all
     )
     events = evidence.events
-    tally.add_all(event_records(events))
-    tally.add_all(status_records(pods))
+    now = present(run, since=since)  # what is over is history, not a finding
+    tally.add_all(now.records())
     workloads = sorted({p.workload_name for p in pods})
     detected = run_detectors(run, DETECTORS)
     findings = amended(
@@ -35,6 +39,13 @@ def summary_report(run: Run, *, max_requests: int) -> Report:
         namespace=run.namespace_label,
         command="summary",
         findings=sort_findings([*findings, *detected.findings]),
+        extra=story(
+            run,
+            records=evidence.records(),
+            findings=detected.findings,
+            now=now,
+            amend=detected.amend,
+        ).to_dict(),
         gaps=tuple(
             evidence.gaps_of("deployments", "replicasets", "statefulsets")
             + logs.gaps

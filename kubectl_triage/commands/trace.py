@@ -9,6 +9,7 @@ from kubectl_triage.collect.gather import LogOptions, log_refs
 from kubectl_triage.commands.common import Run
 from kubectl_triage.errors import UsageError
 from kubectl_triage.evidence import Level, Record, Severity
+from kubectl_triage.incidents.graph import build_graph, describe, node_map
 from kubectl_triage.records import one_line
 from kubectl_triage.report import Report, Table
 from kubectl_triage.scan import Prefilter
@@ -66,6 +67,9 @@ def trace_report(
         f"{len(hits)} record(s) with {needle!r} in {len(services)} service(s): "
         f"{', '.join(services) or 'none'}"
     )
+    path = _call_path(run, ws.pods, hits)
+    if path:
+        note += f"; calls: {path}"
     if first_failure and first_failure.ref:
         note += (
             f"; the first failure is in {owners.get(first_failure.ref.pod, first_failure.ref.pod)} "
@@ -80,6 +84,17 @@ def trace_report(
         gaps=tuple(ws.gaps + logs.gaps),
         notes=(note + ".",),
     )
+
+
+def _call_path(run: Run, pods: list, hits: list[Record]) -> str:
+    """Who called whom among the records traced, from the service graph (any call format:
+    Dapr invoke, Service URLs and DNS names)."""
+    nodes = node_map(pods)
+    logged = [(nodes.get(r.ref.pod, ("Pod", r.ref.pod)), r) for r in hits if r.ref]
+    graph = build_graph(pods, run.evidence.services, records=logged)
+    # named calls only: who logs a shared id first is not always the caller
+    edges = sorted({(a, b) for (a, b, via) in graph.edges if via == "call" and b[0] != "Topic"})
+    return ", ".join(f"{describe(a)} -> {describe(b)}" for a, b in edges)
 
 
 NEIGHBOURHOOD = timedelta(seconds=2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kubectl_triage.render import RenderOptions
+from kubectl_triage.render.incidents import incidents_markdown
 from kubectl_triage.render.text import safe
 from kubectl_triage.report import Report, Table
 
@@ -29,6 +30,7 @@ def render_markdown(report: Report, options: RenderOptions) -> str:
     ]
     if report.extra.get("symptom"):
         parts.append(f"**Symptom:** {_cell(str(report.extra['symptom']))}")
+    parts.append(incidents_markdown(report.extra, cell=_cell))
     if report.checks:
         parts.append(
             "## Checklist\n\n"
@@ -62,7 +64,7 @@ def render_markdown(report: Report, options: RenderOptions) -> str:
                 for g in report.gaps
             )
         )
-    return "\n\n".join(parts) + "\n"
+    return "\n\n".join(p for p in parts if p) + "\n"
 
 
 def _section(table: Table) -> str:

@@ -10,6 +10,7 @@ from tabulate import tabulate
 from kubectl_triage.evidence import Level, Severity
 from kubectl_triage.records import clean_line, one_line
 from kubectl_triage.render import RenderOptions
+from kubectl_triage.render.incidents import incidents_text
 from kubectl_triage.report import Finding, Group, Report, Table
 
 _EXAMPLE_LINES = 6  # lines of a trace shown under a finding: head and the final cause
@@ -43,7 +44,7 @@ class _Paint:
 
 def render_table(report: Report, options: RenderOptions) -> str:
     paint = _Paint(options.color)
-    parts: list[str] = []
+    parts: list[str] = [incidents_text(report.extra, safe=safe, paint=paint)]
     for table in report.tables:
         parts.append(_section(table, options))
     if report.groups:

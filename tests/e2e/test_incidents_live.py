@@ -1,0 +1,70 @@
+"""Ranked incidents live: the cascade bundle (tests/data/cascade) and the demo loaded into the
+real test cluster, judged by `kubectl-triage summary -o json` as a user runs it. The ranking
+must be the one the bundles give offline (tests/test_incidents.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+CASCADE = REPO / "tests" / "data" / "cascade"
+
+
+def _summary(cluster, namespace: str) -> dict:
+    env = dict(cluster.env)
+    # this checkout's code, whatever kubectl-triage an environment has installed
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    cmd = [sys.executable, "-m", "kubectl_triage", "--kubeconfig", str(cluster.kubeconfig),
+           "--context", "admin", "-n", namespace, "summary", "-o", "json"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def cascade(e2e_cluster) -> dict:
+    e2e_cluster.load(CASCADE)
+    return _summary(e2e_cluster, "market")
+
+
+@pytest.fixture(scope="module")
+def demo(e2e_cluster, demo_scenario) -> dict:
+    return _summary(e2e_cluster, "taskflow")
+
+
+def test_live_cascade_ranks_the_crash_looping_callee_first(cascade):
+    first = cascade["incidents"][0]
+    assert (first["workload"], first["kind"]) == ("search", "Deployment")
+    assert {"oom-killed", "crash-loop"} <= set(first["rules"])
+    explained = {(e["workload"], e["rule"]) for e in first["explains"]}
+    assert {("catalog", "upstream-5xx"), ("checkout", "connection-refused"),
+            ("storefront", "timeout")} <= explained
+
+
+def test_live_cascade_gives_callers_and_the_healthy_service_no_incident(cascade):
+    assert [i["workload"] for i in cascade["incidents"]] == ["search"]
+
+
+def test_live_cascade_keeps_the_resolved_scheduling_event_as_history(cascade):
+    assert "scheduling" not in {f["rule"] for f in cascade["findings"]}
+    objects = {(h["object"], h["reason"]) for h in cascade["history"]}
+    assert ("Pod/ledger-8a9b0c1d2-v7w8x", "FailedScheduling") in objects
+
+
+def test_live_demo_ties_the_crash_loop_to_postgres_and_keeps_the_seeds_apart(demo):
+    first = demo["incidents"][0]
+    assert (first["workload"], first["kind"]) == ("postgres", "Service")
+    assert ("reminder-worker", "crash-loop") in {
+        (e["workload"], e["rule"]) for e in first["explains"]}
+    for seed in ("schema-mismatch", "wrong-endpoint", "async-sqlalchemy-greenlet",
+                 "cloudevent-unwrap", "timezone"):
+        owners = [i for i in demo["incidents"] if seed in i["rules"]]
+        assert len(owners) == 1, (seed, demo["incidents"])
