@@ -50,3 +50,13 @@ def run(
     except SystemExit as exc:
         code = int(exc.code or 0)
     return Result(code, out.getvalue(), err.getvalue())
+
+
+def alias_bomb(last_key: str) -> str:
+    """A 'billion laughs' YAML document (9^9 values once expanded) whose `last_key` holds it."""
+    return (
+        "a: &a [x,x,x,x,x,x,x,x,x]\n"
+        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n"
+                  for i in range(8))
+        + f"{last_key}: *i\n"
+    )

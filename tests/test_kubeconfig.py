@@ -10,7 +10,7 @@ import yaml
 
 from kubectl_triage.errors import ConfigError
 from kubectl_triage.kube.config import ConnectOptions, resolve
-from tests.helpers import run
+from tests.helpers import alias_bomb, run
 
 
 def _kubeconfig(
@@ -150,12 +150,7 @@ def test_silent_server_times_out_with_request_timeout(tmp_path):
 
 def test_kubeconfig_alias_bomb_is_refused_in_one_short_line(tmp_path):
     bomb = tmp_path / "cfg"
-    bomb.write_text(
-        "a: &a [x,x,x,x,x,x,x,x,x]\n"
-        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n"
-                  for i in range(8))
-        + "clusters: *i\n"
-    )
+    bomb.write_text(alias_bomb("clusters"))
     result = run("--kubeconfig", str(bomb), "status")
     assert result.code == 1
     assert result.stderr == f"error: kubeconfig {bomb} refused: its aliases expand to more " \

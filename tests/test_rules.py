@@ -19,7 +19,7 @@ from kubectl_triage.rules.engine import LEVEL_LITERALS, RuleSet, analyze_chunks
 from kubectl_triage.rules.literals import required_literals
 from kubectl_triage.rules.load import builtin_rules, load_rules, read_rules_file
 from kubectl_triage.rules.model import ID_RE, Specificity, make_rule, rule_row
-from tests.helpers import run
+from tests.helpers import alias_bomb, run
 
 RULES = builtin_rules()
 RULESET = RuleSet(RULES)
@@ -394,12 +394,7 @@ def test_no_built_in_pattern_backtracks_without_bound():
 
 def test_a_rules_file_alias_bomb_or_binary_is_one_line(tmp_path):
     bomb = tmp_path / "bomb.yaml"
-    bomb.write_text(
-        "a: &a [x,x,x,x,x,x,x,x,x]\n"
-        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n"
-                  for i in range(8))
-        + "rules: *i\n"
-    )
+    bomb.write_text(alias_bomb("rules"))
     binary = tmp_path / "bin.yaml"
     binary.write_bytes(b"\xff\xfe rules: []")
     for path, message in ((bomb, "alias bomb"), (binary, "not UTF-8")):
