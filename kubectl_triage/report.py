@@ -62,8 +62,8 @@ class Group:
             "count": self.count,
             "where": [w.to_dict() for w in self.where],
             "example": self.example,
-            "firstSeen": _iso(self.first_seen),
-            "lastSeen": _iso(self.last_seen),
+            "firstSeen": iso(self.first_seen),
+            "lastSeen": iso(self.last_seen),
         }
 
 
@@ -93,8 +93,8 @@ class Finding:
             "count": self.count,
             "where": [w.to_dict() for w in self.where],
             "example": self.example,
-            "firstSeen": _iso(self.first_seen),
-            "lastSeen": _iso(self.last_seen),
+            "firstSeen": iso(self.first_seen),
+            "lastSeen": iso(self.last_seen),
         }
         if self.detail:
             out["detail"] = self.detail
@@ -208,10 +208,6 @@ def _gap(gap: Gap) -> dict[str, str]:
 
 def iso(value: datetime | None) -> str | None:
     """RFC 3339 UTC, as every time in the JSON report."""
-    return _iso(value)
-
-
-def _iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.isoformat().replace("+00:00", "Z")

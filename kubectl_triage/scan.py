@@ -86,12 +86,6 @@ class Prefilter:
     def search(self, lowered: bytes, start: int, end: int) -> re.Match[bytes] | None:
         return self._regex.search(lowered, start, end) if self._regex is not None else None
 
-    def matches(self, lowered: bytes, start: int, end: int | None = None
-                ) -> Iterator[re.Match[bytes]]:
-        if self._regex is None:
-            return iter(())
-        return self._regex.finditer(lowered, start, len(lowered) if end is None else end)
-
     def is_quiet(self, match: re.Match[bytes], line: bytes, lowered_line: bytes) -> bool:
         """True when this hit can be skipped: only level words, and a low-level line."""
         if match.group() not in self.quiet_words and not any(

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from kubectl_triage.evidence import Severity
-from kubectl_triage.report import _iso
+from kubectl_triage.report import iso
 
 Node = tuple[str, str]  # (kind, name)
 
@@ -71,7 +71,7 @@ class Incident:
             ],
             "next": list(self.next),
             "count": self.count,
-            "lastSeen": _iso(self.last),
+            "lastSeen": iso(self.last),
         }
         if self.detail:
             out["detail"] = self.detail
@@ -97,6 +97,6 @@ class HistoryItem:
             "rule": self.rule or None,
             "message": self.message,
             "count": self.count,
-            "ended": _iso(self.ended),
+            "ended": iso(self.ended),
             "why": self.why,
         }

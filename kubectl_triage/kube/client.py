@@ -91,13 +91,6 @@ class Kube:
             lambda t: self._read(path, query, t, lambda r: (r.status, r.data)), self.deadline()
         )
 
-    def stream(
-        self, path: str, query: dict[str, Any] | None = None, *, idle_timeout: bool = True
-    ) -> Iterator[bytes]:
-        """Chunks of a response as they arrive; without `idle_timeout` a read may wait
-        forever (following a log)."""
-        return self.chunks(self.open(path, query, idle_timeout=idle_timeout))
-
     def open(
         self,
         path: str,
