@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_triage.collect.probe import openapi_operations
+from kubectl_triage.collect.apppod import openapi_operations
 from kubectl_triage.redact import redact_text, redact_value
 from tests.helpers import run
 

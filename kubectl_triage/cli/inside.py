@@ -48,7 +48,7 @@ _APP_HELP = "APP is a deployment name, KIND/NAME, or a Dapr app-id."
 def probe_openapi(
     app: str, port: int | None, path: str | None, grep: str | None, container: str
 ) -> None:
-    from kubectl_triage.commands.probe import openapi_report
+    from kubectl_triage.commands.exec_probe import openapi_report
 
     _regex(grep, "--grep")
     _emit(openapi_report(_run(), app, port=port, path=path, grep=grep, container=container))
@@ -64,7 +64,7 @@ def probe_openapi(
 @click.option("--live", is_flag=True, help="Also the running process's env (exec `env`).")
 @click.option("-c", "--container", default="", help="Container (default: the app's).")
 def probe_env(app: str, show_secrets: bool, live: bool, container: str) -> None:
-    from kubectl_triage.commands.probe import env_report
+    from kubectl_triage.commands.exec_probe import env_report
 
     report = env_report(_run(), app, show_secrets=show_secrets, container=container, live=live)
     _emit(report, redact=not show_secrets)
@@ -80,7 +80,7 @@ def probe_env(app: str, show_secrets: bool, live: bool, container: str) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: the app's).")
 @click.option("-c", "--container", default="", help="Container (default: the app's).")
 def probe_http(app: str, path: str, port: int | None, container: str) -> None:
-    from kubectl_triage.commands.probe import http_report
+    from kubectl_triage.commands.exec_probe import http_report
 
     _emit(http_report(_run(), app, path, port=port, container=container))
 

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kubectl_triage.collect.probe import AppPod, find_app
+from kubectl_triage.collect.apppod import AppPod, find_app
 from kubectl_triage.errors import TriageError
 from kubectl_triage.evidence import Gap, ProbeResult
 

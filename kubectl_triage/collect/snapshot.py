@@ -17,9 +17,9 @@ from typing import Any
 
 from kubectl_triage import names
 from kubectl_triage.bundle import MANIFEST
+from kubectl_triage.collect.apppod import OPENAPI_PATHS, app_port
 from kubectl_triage.collect.gather import LogOptions, log_refs
 from kubectl_triage.collect.objects import to_pod, to_replicaset, to_service
-from kubectl_triage.collect.probe import OPENAPI_PATHS, app_port
 from kubectl_triage.errors import BadRequest, NotFound, TriageError, UsageError
 from kubectl_triage.evidence import Gap, LogRef, Pod, Service
 from kubectl_triage.redact import redact_text, redact_value

@@ -10,6 +10,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from kubectl_triage.collect.apppod import (
+    OPENAPI_PATHS,
+    app_port,
+    fetch_openapi,
+    openapi_operations,
+)
 from kubectl_triage.collect.dapr import (
     CALL_LITERALS,
     DAPR_HTTP_PORT,
@@ -20,12 +26,6 @@ from kubectl_triage.collect.dapr import (
     read_metadata,
 )
 from kubectl_triage.collect.gather import LogOptions, log_refs
-from kubectl_triage.collect.probe import (
-    OPENAPI_PATHS,
-    app_port,
-    fetch_openapi,
-    openapi_operations,
-)
 from kubectl_triage.collect.run import probe_key
 from kubectl_triage.detectors.model import Detected, Detector
 from kubectl_triage.detectors.openapi import compare

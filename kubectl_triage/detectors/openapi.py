@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from kubectl_triage.collect.probe import fetch_openapi, find_app, openapi_operations, target_port
+from kubectl_triage.collect.apppod import fetch_openapi, find_app, openapi_operations, target_port
 from kubectl_triage.detectors.model import Amendment, Detected, Detector
 from kubectl_triage.errors import TriageError
 from kubectl_triage.evidence import Gap, Record

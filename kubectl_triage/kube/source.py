@@ -66,7 +66,7 @@ class LiveSource:
     def http_get(
         self, namespace: str, pod: str, *, port: int, path: str, container: str = ""
     ) -> ProbeResult:
-        from kubectl_triage.kube.probe import http_get
+        from kubectl_triage.kube.inpod import http_get
 
         return http_get(
             self.kube, namespace=namespace, pod=pod, port=port, path=path, container=container
@@ -75,7 +75,7 @@ class LiveSource:
     def http_post(
         self, namespace: str, pod: str, *, port: int, path: str, data: bytes, container: str = ""
     ) -> ProbeResult:
-        from kubectl_triage.kube.probe import http_request
+        from kubectl_triage.kube.inpod import http_request
 
         return http_request(
             self.kube,
@@ -88,7 +88,7 @@ class LiveSource:
         )
 
     def process_env(self, namespace: str, pod: str, *, container: str) -> dict[str, str]:
-        from kubectl_triage.kube.probe import process_env
+        from kubectl_triage.kube.inpod import process_env
 
         return process_env(self.kube, namespace=namespace, pod=pod, container=container)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kubectl_triage.collect.probe import (
+from kubectl_triage.collect.apppod import (
     OPENAPI_PATHS,
     fetch_openapi,
     find_app,
