@@ -386,24 +386,47 @@ def _to_line(number: int, raw: str) -> _Line:
     return _Line(number, time, clean_line(rest))
 
 
+class RecordBuilder:
+    """Groups one log's lines into records as they come: `feed` returns the record a line
+    completed, if any; `flush` the last one. One builder per log, so the lines of several
+    logs interleaved in one stream (`kubectl logs --prefix -f`, stern) group apart."""
+
+    def __init__(self, *, ref: LogRef | None = None) -> None:
+        self.ref = ref
+        self._grouper = _Grouper()
+        self._current: list[_Line] = []
+
+    def feed(self, number: int, raw: str) -> Record | None:
+        line = _to_line(number, raw.rstrip("\r\n"))
+        current = self._current
+        if current and self._grouper.continues(line.text, size=len(current)):
+            current.append(line)
+            return None
+        done = _make_record(current, self.ref) if current else None
+        if line.text == "":
+            self._current = []
+            self._grouper.reset()
+        else:
+            self._current = [line]
+            self._grouper.starts(line.text)
+        return done
+
+    def flush(self) -> Record | None:
+        done = _make_record(self._current, self.ref) if self._current else None
+        self._current = []
+        self._grouper.reset()
+        return done
+
+
 def group_lines(
     raw_lines: Iterable[str], *, ref: LogRef | None = None, first_number: int = 1
 ) -> Iterator[Record]:
     """Every record of a sequence of raw lines, in order."""
-    grouper = _Grouper()
-    current: list[_Line] = []
+    builder = RecordBuilder(ref=ref)
     for number, raw in enumerate(raw_lines, first_number):
-        line = _to_line(number, raw.rstrip("\r\n"))
-        if current and grouper.continues(line.text, size=len(current)):
-            current.append(line)
-            continue
-        if current:
-            yield _make_record(current, ref)
-        if line.text == "":
-            current = []
-            grouper.reset()
-            continue
-        current = [line]
-        grouper.starts(line.text)
-    if current:
-        yield _make_record(current, ref)
+        record = builder.feed(number, raw)
+        if record is not None:
+            yield record
+    last = builder.flush()
+    if last is not None:
+        yield last

@@ -131,16 +131,28 @@ def _follow(*, target: str | None, selector: str, options) -> None:
 Examples:
   kubectl triage events -n taskflow              # warnings first, oldest to newest
   kubectl triage events taskflow-api             # events of a deployment, its ReplicaSets and pods
-  kubectl triage events -A -o json"""
+  kubectl triage events -A -o json
+  kubectl triage events --types Warning          # as kubectl events --types
+  kubectl triage events --for pod/web-1          # that object's own events only"""
 )
 @click.argument("target", required=False)
 @click.option("--since", help=SINCE_HELP)
-def events(target: str | None, since: str | None) -> None:
+@click.option("--types", help="Only events of these types: Normal, Warning (comma-separated).")
+@click.option("--for", "for_object", metavar="KIND/NAME", help="Only events about this object.")
+def events(
+    target: str | None, since: str | None, types: str | None, for_object: str | None
+) -> None:
     """Events in the order they happened, warnings first, grouped by object and reason and
     rolled up to their workload; each warning named by the rules."""
-    from kubectl_triage.commands.events import events_report
+    from kubectl_triage.commands.events import EventFilter, events_report, parse_for, parse_types
 
-    _emit(events_report(_run(), target=target, since=since_window(since)))
+    if target and for_object:
+        raise click.UsageError("give a TARGET or --for KIND/NAME, not both")
+    only = EventFilter(
+        types=parse_types(types) if types is not None else (),
+        obj=parse_for(for_object) if for_object else None,
+    )
+    _emit(events_report(_run(), target=target, since=since_window(since), only=only))
 
 
 @cli.command(

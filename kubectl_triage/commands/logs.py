@@ -11,10 +11,12 @@ from kubectl_triage.detectors import run_detectors
 from kubectl_triage.detectors.model import amended
 from kubectl_triage.errors import NotFound
 from kubectl_triage.evidence import Level, LogRef, Record
+from kubectl_triage.prefixed import Format, prefixed_records, sniff
 from kubectl_triage.records import one_line
 from kubectl_triage.report import Report, Table
 from kubectl_triage.rules.engine import RuleSet, Tally, analyze_chunks
 from kubectl_triage.rules.facts import status_records
+from kubectl_triage.scan import decoded_lines
 from kubectl_triage.split import read_chunks, scan_file
 
 _RECORD_COLUMNS = ("time", "pod", "container", "level", "rule", "message")
@@ -85,13 +87,22 @@ def analyze_report(
     all_lines: bool = False,
 ) -> Report:
     """The rules over stdin (`chunks`) or a file (`path`: big ones scanned by several
-    processes, cut at record boundaries)."""
+    processes, cut at record boundaries). `kubectl logs --prefix` and stern output are
+    grouped per container and name it."""
     tally = Tally(ruleset, min_level=Level.WARNING)
     ref = LogRef("", name, "")
-    if path is not None and not all_lines:
+    fmt, chunks = sniff(chunks if chunks is not None else read_chunks(path))
+    note = f"Analyzed {name}."
+    if fmt is not Format.PLAIN:
+        # Every line is parsed: the prefilter's fast path reads one log, not several
+        # interleaved ones.
+        records = list(prefixed_records(decoded_lines(chunks), fmt))
+        tally.add_all(records)
+        logs = len({r.ref for r in records})
+        note = f"Analyzed {name} ({fmt.value} output of {logs} container log(s))."
+    elif path is not None and not all_lines:
         tally.add_all(scan_file(path, prefilter=ruleset.prefilter, ref=ref, keep=tally.keeps))
     else:
-        chunks = chunks if chunks is not None else read_chunks(path)
         analyze_chunks(chunks, ruleset, tally=tally, all_lines=all_lines, ref=ref)
     return Report(
         context="-",
@@ -99,5 +110,5 @@ def analyze_report(
         command="analyze",
         findings=tally.findings(context={"target": "<deployment>"}),
         groups=tally.groups(),
-        notes=(f"Analyzed {name}.",),
+        notes=(note,),
     )
