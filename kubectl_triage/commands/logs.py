@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kubectl_triage.collect.gather import LogOptions, log_refs, resolve_target
 from kubectl_triage.commands.common import Run
+from kubectl_triage.commands.timefmt import clock
 from kubectl_triage.detectors import run_detectors
 from kubectl_triage.detectors.model import amended
 from kubectl_triage.errors import NotFound
@@ -36,7 +37,9 @@ def logs_report(run: Run, *, target: str | None, selector: str, options: LogOpti
     result = run.evidence.logs(
         refs, options=options, progress=run.progress, sink=None if listing else tally.add_all
     )
-    tables = (_records_table(tally, result.records),) if listing else ()
+    tables = ()
+    if listing:
+        tables = (_records_table(tally, result.records, timestamps=options.timestamps),)
     tally.add_all(status_records(pods))
     names = {p.name for p in pods}
     recorded = [g for g in run.source.recorded_gaps() if not g.pod or g.pod in names]
@@ -59,7 +62,7 @@ def logs_report(run: Run, *, target: str | None, selector: str, options: LogOpti
     )
 
 
-def _records_table(tally: Tally, records: Iterable[Record]) -> Table:
+def _records_table(tally: Tally, records: Iterable[Record], *, timestamps: bool) -> Table:
     """Every record (--all-lines) or every match (--grep), each annotated with its rule."""
     rows = []
     for record in records:
@@ -67,7 +70,7 @@ def _records_table(tally: Tally, records: Iterable[Record]) -> Table:
         ref = record.ref
         rows.append(
             (
-                record.time.strftime("%H:%M:%S") if record.time else "-",
+                clock(record.time, full=timestamps),
                 ref.pod if ref else "-",
                 ref.describe().split("/", 1)[1] if ref else "-",
                 record.level.name.lower() if record.level else "-",
