@@ -411,6 +411,11 @@ class RecordBuilder:
             self._grouper.starts(line.text)
         return done
 
+    @property
+    def pending(self) -> bool:
+        """A record is begun and waits for the line after it."""
+        return bool(self._current)
+
     def flush(self) -> Record | None:
         done = _make_record(self._current, self.ref) if self._current else None
         self._current = []

@@ -166,3 +166,20 @@ def test_follow_prints_the_containers_of_a_deployment_in_time_order():
     where = [(r["pod"], r["container"]) for r in rows]
     switches = sum(1 for i in range(1, len(where)) if where[i] != where[i - 1])
     assert switches > 20
+
+
+def test_follow_shows_a_logs_last_record_once_the_log_is_quiet():
+    """A record ends when the next line begins; a followed log may say nothing more, so
+    its last record must not wait for a line that does not come."""
+    from kubectl_triage.commands.follow import _Groups
+
+    ref = LogRef("ns", "p1", "app")
+    clock = _Clock()
+    groups = _Groups([ref], clock=clock)
+    assert groups.feed(ref, 1, "INFO order 1 done") == []
+    assert groups.feed(ref, 2, "Traceback (most recent call last):") != []  # 1 is complete
+    assert groups.feed(ref, 3, '  File "/app/x.py", line 3, in f') == []
+    assert groups.quiet(0.5) == []  # not quiet yet: the trace may go on
+    clock.now = 0.6
+    [last] = groups.quiet(0.5)
+    assert last.text.startswith("Traceback") and last.text.endswith("in f")

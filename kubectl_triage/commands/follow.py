@@ -23,7 +23,7 @@ from kubectl_triage.commands.common import Run
 from kubectl_triage.commands.timefmt import clock
 from kubectl_triage.errors import TriageError, UsageError
 from kubectl_triage.evidence import Level, LogRef, Record
-from kubectl_triage.records import clean_line, group_lines, one_line
+from kubectl_triage.records import RecordBuilder, clean_line, one_line
 from kubectl_triage.rules.engine import Match
 from kubectl_triage.scan import decoded_lines
 
@@ -95,6 +95,12 @@ def follow_logs(
     for ref in refs:
         threading.Thread(target=_pump, args=(run, ref, options, inbox), daemon=True).start()
     merge = TimeMerge(refs, window=REORDER_WINDOW)
+    groups = _Groups(refs)
+
+    def add(records: list[Record]) -> None:
+        for record in records:
+            merge.add(record.ref, record, shown=_shown(run, record, options))  # type: ignore[arg-type]
+
     shown, open_logs = 0, len(refs)
     while open_logs:
         try:
@@ -103,15 +109,49 @@ def follow_logs(
             ref, item = None, None
         if item is _DONE:
             open_logs -= 1
+            add(groups.flush(ref))
             merge.close(ref)
         elif isinstance(item, TriageError):
             warn(f"warning: stopped following {ref.describe()}: {item.message}")
         elif item is not None:
-            merge.add(ref, item, shown=_shown(run, item, options))
+            add(groups.feed(ref, *item))
+        add(groups.quiet(QUIET_FLUSH))
         for record in merge.ready(final=not open_logs):
             write(_format(run, record, options, as_json=as_json))
             shown += 1
     return shown
+
+
+# A record is complete when the next line of its log begins; a followed log may then say
+# nothing for minutes, so its last record is also complete once the log is this quiet.
+QUIET_FLUSH = 0.5
+
+
+class _Groups:
+    """One RecordBuilder per followed log, fed line by line in the main thread."""
+
+    def __init__(self, refs: list[LogRef], *, clock=time.monotonic) -> None:
+        self._builders = {ref: RecordBuilder(ref=ref) for ref in refs}
+        self._fed: dict[LogRef, float] = {}
+        self._clock = clock
+
+    def feed(self, ref: LogRef, number: int, line: str) -> list[Record]:
+        self._fed[ref] = self._clock()
+        record = self._builders[ref].feed(number, line)
+        return [record] if record is not None else []
+
+    def flush(self, ref: LogRef) -> list[Record]:
+        record = self._builders[ref].flush()
+        return [record] if record is not None else []
+
+    def quiet(self, seconds: float) -> list[Record]:
+        """The last record of each log that has been quiet `seconds`."""
+        now = self._clock()
+        out = []
+        for ref, builder in self._builders.items():
+            if builder.pending and now - self._fed.get(ref, now) >= seconds:
+                out += self.flush(ref)
+        return out
 
 
 def _shown(run: Run, record: Record, options: LogOptions) -> bool:
@@ -131,9 +171,8 @@ def _format(run: Run, record: Record, options: LogOptions, *, as_json: bool) -> 
 
 def _pump(run: Run, ref: LogRef, options: LogOptions, inbox: queue.Queue) -> None:
     try:
-        lines = decoded_lines(run.source.log(ref, options.window))
-        for record in group_lines(lines, ref=ref):
-            inbox.put((ref, record))
+        for number, line in enumerate(decoded_lines(run.source.log(ref, options.window)), 1):
+            inbox.put((ref, (number, line)))
     except TriageError as exc:
         inbox.put((ref, exc))
     finally:
