@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 
 from kubectl_triage.evidence import LogRef, Record
 from kubectl_triage.records import RecordBuilder
+from kubectl_triage.scan import Prefilter
 
 _KUBECTL = re.compile(r"^\[pod/([a-z0-9][-a-z0-9.]*)/([a-z0-9][-a-z0-9]*)\] ?")
 # stern colours each name (`\x1b[32mNAME\x1b[0m`); plain with --color never or a pipe.
@@ -73,9 +74,24 @@ def split_prefix(line: str, fmt: Format) -> tuple[tuple[str, str, str] | None, s
     return None, line
 
 
-def prefixed_records(lines: Iterable[str], fmt: Format) -> Iterator[Record]:
+def prefixed_records(
+    lines: Iterable[str],
+    fmt: Format,
+    *,
+    prefilter: Prefilter | None = None,
+    logs: set[LogRef] | None = None,
+) -> Iterator[Record]:
     """Records of a prefixed stream, each prefix's lines grouped apart; a line without a
-    prefix continues the record of the prefix before it."""
+    prefix continues the record of the prefix before it. With a `prefilter`, only records
+    holding one of its words are parsed and given back, as the plain fast path does (it
+    builds records only around such words). `logs` collects every log seen."""
+    wanted = None
+    if prefilter is not None and not prefilter.keep_all:
+
+        def wanted(text: str) -> bool:
+            lowered = text.lower().encode()
+            return prefilter.search(lowered, 0, len(lowered)) is not None
+
     builders: dict[tuple[str, str, str], RecordBuilder] = {}
     last: tuple[str, str, str] | None = None
     for number, raw in enumerate(lines, 1):
@@ -85,7 +101,10 @@ def prefixed_records(lines: Iterable[str], fmt: Format) -> Iterator[Record]:
             continue
         builder = builders.get(key)
         if builder is None:
-            builder = builders[key] = RecordBuilder(ref=LogRef(key[0], key[1], key[2]))
+            ref = LogRef(key[0], key[1], key[2])
+            builder = builders[key] = RecordBuilder(ref=ref, wanted=wanted)
+            if logs is not None:
+                logs.add(ref)
         last = key
         record = builder.feed(number, text)
         if record is not None:

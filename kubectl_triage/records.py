@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -391,8 +391,11 @@ class RecordBuilder:
     completed, if any; `flush` the last one. One builder per log, so the lines of several
     logs interleaved in one stream (`kubectl logs --prefix -f`, stern) group apart."""
 
-    def __init__(self, *, ref: LogRef | None = None) -> None:
+    def __init__(
+        self, *, ref: LogRef | None = None, wanted: Callable[[str], bool] | None = None
+    ) -> None:
         self.ref = ref
+        self._wanted = wanted  # on a record's text: False drops it before it is parsed
         self._grouper = _Grouper()
         self._current: list[_Line] = []
 
@@ -402,7 +405,7 @@ class RecordBuilder:
         if current and self._grouper.continues(line.text, size=len(current)):
             current.append(line)
             return None
-        done = _make_record(current, self.ref) if current else None
+        done = self._done(current)
         if line.text == "":
             self._current = []
             self._grouper.reset()
@@ -417,10 +420,17 @@ class RecordBuilder:
         return bool(self._current)
 
     def flush(self) -> Record | None:
-        done = _make_record(self._current, self.ref) if self._current else None
+        done = self._done(self._current)
         self._current = []
         self._grouper.reset()
         return done
+
+    def _done(self, lines: list[_Line]) -> Record | None:
+        if not lines:
+            return None
+        if self._wanted is not None and not self._wanted("\n".join(x.text for x in lines)):
+            return None
+        return _make_record(lines, self.ref)
 
 
 def group_lines(

@@ -100,3 +100,12 @@ def test_stern_across_namespaces_names_the_namespace_too():
     wheres = [w for f in result.json()["findings"] for w in f["where"]]
     assert wheres and all(w["namespace"] == "taskflow" for w in wheres)
     assert {w["container"] for w in wheres} <= {"api", "daprd"}
+
+
+@pytest.mark.parametrize("sample", ["kubectl-prefix-follow.txt", "stern-color.txt"])
+def test_prefilter_on_prefixed_input_finds_what_every_line_finds(sample):
+    """Only records holding a prefilter word are parsed (3x faster, bench_core.py's
+    prefixed mix); the findings are those of parsing every line."""
+    fast = run("analyze", str(DATA / sample), "-o", "json").json()
+    every = run("analyze", str(DATA / sample), "--all-lines", "-o", "json").json()
+    assert fast["findings"] and fast["findings"] == every["findings"]

@@ -97,12 +97,14 @@ def analyze_report(
     fmt, chunks = sniff(chunks if chunks is not None else read_chunks(path))
     note = f"Analyzed {name}."
     if fmt is not Format.PLAIN:
-        # Every line is parsed: the prefilter's fast path reads one log, not several
-        # interleaved ones.
-        records = list(prefixed_records(decoded_lines(chunks), fmt))
-        tally.add_all(records)
-        logs = len({r.ref for r in records})
-        note = f"Analyzed {name} ({fmt.value} output of {logs} container log(s))."
+        # Every line is grouped (the scan's fast path reads one log, not several
+        # interleaved ones); only records holding a prefilter word are parsed.
+        logs: set[LogRef] = set()
+        prefilter = None if all_lines else ruleset.prefilter
+        tally.add_all(
+            prefixed_records(decoded_lines(chunks), fmt, prefilter=prefilter, logs=logs)
+        )
+        note = f"Analyzed {name} ({fmt.value} output of {len(logs)} container log(s))."
     elif path is not None and not all_lines:
         tally.add_all(scan_file(path, prefilter=ruleset.prefilter, ref=ref, keep=tally.keeps))
     else:
