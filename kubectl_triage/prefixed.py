@@ -64,7 +64,7 @@ def split_prefix(line: str, fmt: Format) -> tuple[tuple[str, str, str] | None, s
     without one (kubectl's own `error:` lines, a stray blank line)."""
     if fmt is Format.KUBECTL:
         m = _KUBECTL.match(line)
-        return ((("", m.group(1), m.group(2))), line[m.end() :]) if m else (None, line)
+        return (("", m.group(1), m.group(2)), line[m.end() :]) if m else (None, line)
     m = _STERN_COLOUR.match(line)
     if m:
         return (m.group(1) or "", m.group(2), m.group(3)), line[m.end() :]
