@@ -183,3 +183,10 @@ def test_follow_shows_a_logs_last_record_once_the_log_is_quiet():
     clock.now = 0.6
     [last] = groups.quiet(0.5)
     assert last.text.startswith("Traceback") and last.text.endswith("in f")
+
+
+def test_events_types_completes_kubectls_two_types():
+    from tests.test_dist import answer
+
+    assert answer("events", "--types", "")[0] == ["Warning", "Normal"]
+    assert answer("events", "--types", "W")[0] == ["Warning"]
