@@ -207,6 +207,8 @@ def option_values(option: click.Option, word: str, position: Position, *,
     long_name = max(option.opts, key=len)
     if isinstance(option.type, click.Choice):
         return Answer([(c, "") for c in option.type.choices if str(c).startswith(word)])
+    if long_name == "--types":  # events --types, as kubectl events
+        return Answer([(t, "") for t in ("Warning", "Normal") if t.startswith(word)])
     if long_name in ("--context", "--cluster", "--user"):
         return kubeconfig_names(long_name[2:], word, position, env=env)
     if long_name == "--namespace":

@@ -369,7 +369,7 @@ def test_completion_lists_global_and_subcommand_flags():
     assert {"-n", "--namespace", "-o", "--output", "--context", "--kubeconfig"} <= set(values)
     assert directive == ":4"
     logs, _ = answer("logs", "--t")
-    assert {"--tail", "--token", "--tls-server-name"} == set(logs)
+    assert {"--tail", "--timestamps", "--token", "--tls-server-name"} == set(logs)
     # a flag already given is not offered again, a repeatable one is
     again, _ = answer("-n", "x", "--as-group", "g", "--")
     assert "--namespace" not in again and "--as-group" in again

@@ -8,6 +8,7 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from kubectl_triage.evidence import Level, Severity
+from kubectl_triage.frames import evidence_lines
 from kubectl_triage.records import clean_line, one_line
 from kubectl_triage.render import RenderOptions
 from kubectl_triage.render.incidents import incidents_text
@@ -137,9 +138,7 @@ def _gaps(report: Report) -> str:
 
 
 def _example(text: str) -> str:
-    lines = safe(text).split("\n")
-    if len(lines) > _EXAMPLE_LINES:
-        lines = lines[:2] + [f"... ({len(lines) - 4} lines)"] + lines[-2:]
+    lines = evidence_lines(safe(text), limit=_EXAMPLE_LINES)
     return "\n".join(line[:200] for line in lines)
 
 
