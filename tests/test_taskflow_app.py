@@ -241,8 +241,8 @@ def run_worker(db_url: str, tmp: Path) -> tuple[int, Path]:
 
 def test_worker_exits_1_when_postgres_refuses_and_db_connection_is_named(tmp_path):
     port = cluster.free_port()  # nothing listens there: a Service without endpoints
-    code, log = run_worker(f"postgresql+psycopg://taskflow:S3cr3tPass@127.0.0.1:{port}/taskflow",
-                           tmp_path)
+    # a plain postgresql:// URL, as the demo's pod spec has it: psycopg 3
+    code, log = run_worker(f"postgresql://taskflow:S3cr3tPass@127.0.0.1:{port}/taskflow", tmp_path)
     text = log.read_text()
     assert code == 1
     assert "S3cr3tPass" not in text

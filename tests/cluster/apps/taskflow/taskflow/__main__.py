@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="reminder-worker (exits 1 when its database is down)")
     worker.add_argument("--db-url", default=os.environ.get(
-        "DATABASE_URL", "postgresql+asyncpg://taskflow:taskflow@postgres:5432/taskflow"))
+        "DATABASE_URL", "postgresql://taskflow:taskflow@127.0.0.1:5432/taskflow"),
+        help="SQLAlchemy URL; a plain postgresql:// means psycopg 3")
     worker.add_argument("--attempts", type=int, default=3)
     worker.add_argument("--backoff", type=float, default=2.0, help="first retry delay, doubled")
     worker.add_argument("--poll", type=float, default=30.0)

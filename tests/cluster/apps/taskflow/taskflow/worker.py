@@ -43,12 +43,14 @@ async def wait_for_database(engine: AsyncEngine, attempts: int, backoff: float) 
 
 async def run(db_url: str, attempts: int, backoff: float, poll: float, once: bool) -> None:
     url = make_url(db_url)
+    if url.drivername == "postgresql":  # a plain URL, as ops write it: psycopg 3, async
+        url = url.set(drivername="postgresql+psycopg")
     logger.info("reminder-worker %s starting", VERSION)
     logger.info("config: poll_interval=%gs retry policy: maxRetries=%d backoff=%gs", poll,
                 attempts, backoff)
     db_log.info("Connecting to %s:%s/%s as %s", url.host, url.port or 5432, url.database,
                 url.username)
-    engine = create_async_engine(db_url)
+    engine = create_async_engine(url)
     try:
         await wait_for_database(engine, attempts, backoff)
         db_log.info("Database ready")
