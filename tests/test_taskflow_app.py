@@ -220,8 +220,9 @@ def test_reminder_fires_a_zone_offset_early_and_is_named(local):
     due, at = datetime.fromisoformat(fired[2]), datetime.fromisoformat(fired[3])
     offset = datetime.now(ZoneInfo(SERVER_TZ)).utcoffset()
     assert offset and offset >= timedelta(hours=1)
-    # early by the server's UTC offset, to within the scheduler's poll
-    assert abs((due - at) - offset) < timedelta(seconds=5), (due, at, offset)
+    # early by the server's UTC offset, give or take the poll and the load script's own delay
+    # (the plugin's detector allows 2 minutes)
+    assert abs((due - at) - offset) < timedelta(seconds=30), (due, at, offset)
     assert re.search(rf"Reminder {fired[1]} scheduled: remind_at=\S+ tz={SERVER_TZ}", text)
     finding = analyze(local.api_log)["timezone"]
     assert finding["count"] == 1
