@@ -2,7 +2,7 @@
 """Run a program as a pod container's process: its stdout and stderr become that container's
 CRI log file, as a container runtime writes it for the kubelet.
 
-    python3 crilog.py --log <run>/pod-logs/NS/POD/CONTAINER.log -- PROGRAM ARGS...
+    python3 crilog.py --log <run>/pod-logs/NS/POD/CONTAINER.log [--hostname POD] -- PROGRAM ARGS...
 
 Each line the program prints is appended as `<RFC 3339 time, ns> stdout|stderr F <text>`; a line
 longer than 16 KiB is cut into `P` (partial) pieces and a final `F`, as containerd does. kwok's
@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -45,11 +46,16 @@ def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--log", required=True, help="the container's CRI log file (appended to)")
     p.add_argument("--cwd", default=None)
+    p.add_argument("--hostname", default=None,
+                   help="set in a UTS namespace of its own (run under `unshare --uts`): a "
+                   "container's hostname is its pod's name")
     p.add_argument("argv", nargs=argparse.REMAINDER)
     a = p.parse_args()
     argv = a.argv[1:] if a.argv[:1] == ["--"] else a.argv
     if not argv:
         p.error("no program given after --")
+    if a.hostname:
+        socket.sethostname(a.hostname)
     lock = threading.Lock()
     with open(a.log, "ab") as out:
         proc = subprocess.Popen(

@@ -211,8 +211,11 @@ def command_of(spec: dict, names: dict[str, str]) -> list[str]:
     return argv
 
 
-def crilog_argv(log: Path, argv: list[str], *, cwd: str | None) -> list[str]:
-    out = [sys.executable, str(HERE / "crilog.py"), "--log", str(log)]
+def crilog_argv(log: Path, argv: list[str], *, cwd: str | None, hostname: str) -> list[str]:
+    """crilog.py in a UTS namespace of its own, so the program's hostname is the pod's name
+    (daprd logs it as `instance`, as in a pod)."""
+    out = ["unshare", "--uts", sys.executable, str(HERE / "crilog.py"), "--log", str(log),
+           "--hostname", hostname]
     if cwd:
         out += ["--cwd", cwd]
     return [*out, "--", *argv]

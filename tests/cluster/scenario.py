@@ -531,7 +531,8 @@ class Loader:
         log = self.run / "pod-logs" / ns / name / f"{cname}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         pid = self.cluster.spawn_in_netns(self.pod_net[key]["netns"], f"{ns}.{name}.{cname}",
-                                          processes.crilog_argv(log, argv, cwd=cwd), env=env)
+                                          processes.crilog_argv(log, argv, cwd=cwd, hostname=name),
+                                          env=env)
         self.result.bump("processes")
         return pid, log
 
@@ -857,6 +858,10 @@ def delete_namespace(api: Api, ns: str) -> None:
         "/apis/kwok.x-k8s.io/v1alpha1/namespaces/{ns}/logs",
         "/apis/kwok.x-k8s.io/v1alpha1/namespaces/{ns}/execs",
         "/apis/kwok.x-k8s.io/v1alpha1/namespaces/{ns}/portforwards",
+        # Dapr's resources (404 without its CRDs): no namespace controller would delete them,
+        # and a reload would meet them again (409 on create)
+        "/apis/dapr.io/v1alpha1/namespaces/{ns}/components",
+        "/apis/dapr.io/v2alpha1/namespaces/{ns}/subscriptions",
     ]
     try:
         api.get(f"/api/v1/namespaces/{ns}")
