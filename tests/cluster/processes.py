@@ -59,7 +59,8 @@ def container_env(pod: dict, container: str) -> dict[str, str]:
     """The container's literal env values, as a kubelet sets them (valueFrom left out)."""
     for c in pod.get("spec", {}).get("containers") or []:
         if c.get("name") == container:
-            return {e["name"]: e.get("value", "") for e in c.get("env") or [] if "valueFrom" not in e}
+            env = c.get("env") or []
+            return {e["name"]: e.get("value", "") for e in env if "valueFrom" not in e}
     return {}
 
 
