@@ -172,6 +172,11 @@ class Report:
     gaps: tuple[Gap, ...] = ()
     notes: tuple[str, ...] = ()  # one-line facts about the run ("read 3 pods, 6 logs")
     extra: Mapping[str, Any] = field(default_factory=dict)
+    bundle: str = ""  # the bundle directory read instead of a cluster, when one was
+
+    @property
+    def all_namespaces(self) -> bool:
+        return self.namespace == "(all)"  # Run.namespace_label of -A
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -180,6 +185,7 @@ class Report:
             "command": self.command,
             "context": self.context,
             "namespace": self.namespace,
+            "bundle": self.bundle or None,
             "findings": [f.to_dict() for f in self.findings],
             "checks": [c.to_dict() for c in self.checks],
             "groups": [g.to_dict() for g in self.groups],

@@ -263,9 +263,11 @@ def _emit(report: Any, *, redact: bool = True, gate: bool = False) -> None:
     path = click.get_current_context().command_path.split()[2:]
     if path and path != ["demo"] and report.command != " ".join(path):  # demo: a summary
         report = replace(report, command=" ".join(path))
+    if (opts.demo or opts.bundle) and report.context != "-":
+        report = replace(report, bundle=_bundle_path(opts))
     options = RenderOptions(
         color=env.colour_wanted(no_color=opts.no_color), no_headers=opts.no_headers,
-        redact=redact,
+        redact=redact, width=env.columns(),
     )
     env.stdout.write(render(report, opts.output, options))
     env.stdout.flush()
@@ -281,6 +283,17 @@ def _emit(report: Any, *, redact: bool = True, gate: bool = False) -> None:
         checks = failed or (warned and level <= Severity.WARNING)
         if checks or any(f.severity >= level for f in report.findings):
             raise SystemExit(ExitCode.FINDINGS)
+
+
+def _bundle_path(opts: GlobalOptions) -> str:
+    """The bundle as the user would type it: relative to here when under it."""
+    import os
+
+    from kubectl_triage.bundle import demo_path
+
+    path = str(demo_path() if opts.demo else opts.bundle)
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else path
 
 
 def _regex(value: str | None, name: str) -> re.Pattern[str] | None:

@@ -21,6 +21,8 @@ class RenderOptions:
     wide: bool = False
     no_headers: bool = False
     redact: bool = True  # off only for `exec-probe env --show-secrets`
+    # Columns a table line may take (the terminal's; 80 for a pipe); None: no limit.
+    width: int | None = 80
 
 
 def render(report: Report, output: str, options: RenderOptions) -> str:
