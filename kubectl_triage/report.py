@@ -7,7 +7,7 @@ Plain frozen data plus `to_dict`, whose shape is the stable JSON report of DESIG
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -129,6 +129,11 @@ class Table:
     # Per row, typed values for scripts beside the text cells (RFC 3339 times beside a
     # relative age, numbers); merged into that row's JSON object.
     data: tuple[Mapping[str, Any], ...] = ()
+
+    def with_namespaces(self, namespaces: Sequence[str]) -> Table:
+        """The table with a NAMESPACE column first, as kubectl shows one with -A."""
+        rows = tuple((ns, *row) for ns, row in zip(namespaces, self.rows, strict=True))
+        return replace(self, columns=("namespace", *self.columns), rows=rows)
 
     def to_dict(self) -> list[dict[str, Any]]:
         """Rows for scripts: camelCase keys, null for an absent cell ("-"), numbers in a

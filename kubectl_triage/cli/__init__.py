@@ -35,6 +35,32 @@ OUTPUTS = ("table", "wide", "json", "yaml", "markdown")
 DEFAULT_MAX_REQUESTS = 20
 
 
+class OutputFormat(click.Choice):
+    """-o: one of OUTPUTS, `name`, or kubectl's `jsonpath=TEMPLATE` (checked here, before
+    the cluster is asked anything: a bad template is a usage error)."""
+
+    name = "format"
+
+    def __init__(self) -> None:
+        super().__init__([*OUTPUTS, "name", "jsonpath=TEMPLATE"])
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, str) and value.startswith("jsonpath"):
+            kind, equals, template = value.partition("=")
+            if kind == "jsonpath" and equals:
+                from kubectl_triage.errors import UsageError
+                from kubectl_triage.render.jsonpath import JsonPathError, parse
+
+                if not template:
+                    raise UsageError("template format specified but no template given")
+                try:
+                    parse(template)
+                except JsonPathError as exc:
+                    raise UsageError(str(exc)) from None
+                return value
+        return super().convert(value, param, ctx)
+
+
 class TriageGroup(click.Group):
     aliases = {"probe": "exec-probe"}
 
@@ -52,7 +78,7 @@ def _global(f: Callable) -> Callable:
         click.option(
             "-o",
             "--output",
-            type=click.Choice(OUTPUTS),
+            type=OutputFormat(),
             default="table",
             show_default=True,
             help="Output format.",
@@ -311,10 +337,15 @@ def _regex(value: str | None, name: str) -> re.Pattern[str] | None:
 def version() -> None:
     """Print the plugin's version."""
     output = _opts().output
+    data = {"apiVersion": "triage/v1", "kind": "Version", "version": __version__}
+    if output.startswith("jsonpath="):
+        from kubectl_triage.render.jsonpath import execute, parse
+
+        _env().stdout.write(execute(parse(output.partition("=")[2]), data))
+        return
     if output in ("json", "yaml"):
         import json
 
-        data = {"apiVersion": "triage/v1", "kind": "Version", "version": __version__}
         # JSON is YAML: one object either way
         _env().stdout.write(json.dumps(data, indent=4 if output == "json" else None) + "\n")
         return

@@ -30,10 +30,7 @@ NAME_COLUMNS = frozenset(
      # a cut time says nothing: times keep their room as names do
      "time", "last seen", "first seen", "last"}
 )
-# Below this a column stops giving way before every other column has given way too.
-_MIN_COLUMN = 8
-_MIN_NAME = 12
-# ... and below this no column goes, whatever the width: "ab…" still says which row it is.
+# Below this no column goes, whatever the width: "ab…" still tells rows apart.
 _LAST_RESORT = 3
 
 _TOKENS = re.compile(r"\S+|\s+")
@@ -136,29 +133,27 @@ def column_kind(title: str) -> int:
 
 def fit(natural: Sequence[int], *, kinds: Sequence[int], titles: Sequence[int],
         width: int | None) -> list[int]:
-    """Column widths whose sum, with the gaps, is at most `width`, taken from the widest
-    column of one kind at a time: free text first, down to its title (or 8), then fields,
-    then free text down to nearly nothing, and only then names, which go to 12 ("taskflow-a…"
-    still says which one) before anything goes further. No width: natural."""
+    """Column widths whose sum, with the gaps, is at most `width`. Columns give way in
+    `_STAGES`' order, each stage taking from the widest column of its kind down to that
+    stage's floor: free text first (the widest first), then fields, then free text again,
+    and names last. No width: natural."""
     widths = list(natural)
     if width is None or not widths:
         return widths
     budget = width - len(GAP) * (len(widths) - 1)
     for kind, floor in _STAGES:
         columns = [i for i, k in enumerate(kinds) if k == kind]
-        floors = [min(n, floor(t)) for n, t in zip(natural, titles, strict=True)]
+        floors = [min(n, max(t, floor)) for n, t in zip(natural, titles, strict=True)]
         _shrink(widths, columns, floors, budget)
+    for kind in (FREE, FIELD, NAME):  # too many columns for the width: anything goes
+        columns = [i for i, k in enumerate(kinds) if k == kind]
+        _shrink(widths, columns, [min(n, _LAST_RESORT) for n in natural], budget)
     return widths
 
 
-_STAGES = (
-    (FREE, lambda title: max(title, _MIN_COLUMN)),
-    (FIELD, lambda title: max(title, _MIN_COLUMN)),
-    (FREE, lambda title: _LAST_RESORT),
-    (NAME, lambda title: max(title, _MIN_NAME)),
-    (FIELD, lambda title: _LAST_RESORT),
-    (NAME, lambda title: _LAST_RESORT),
-)
+# (kind, floor): a free text of 24 columns still tells what happened, a field of 8 its
+# value ("CrashLo…"), a name of 20 which object it is ("deployment/notificat…").
+_STAGES = ((FREE, 24), (FIELD, 8), (FREE, 8), (NAME, 20), (NAME, 12))
 
 
 def _shrink(widths: list[int], columns: list[int], floors: list[int], budget: int) -> None:
