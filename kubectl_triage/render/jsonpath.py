@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 _MISSING = object()
 
@@ -63,7 +63,7 @@ class _Range:
     body: tuple[Any, ...]
 
 
-_Node = Union[str, _Path, _Range]
+_Node = str | _Path | _Range
 _OPS = ("==", "!=", "<=", ">=", "<", ">")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?$")
 
