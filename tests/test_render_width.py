@@ -237,3 +237,17 @@ def test_no_headers_drops_the_header_line_and_json_carries_its_own_fields():
 
 def test_a_report_that_read_no_cluster_has_no_header_line():
     assert run("rules", "list").stdout.startswith("ID ")
+
+
+def test_without_incidents_the_overview_lists_the_findings_or_says_nothing_fails():
+    from kubectl_triage.render.incidents import overview_text
+
+    plain = dict(width=80, paint=lambda t, *a, **k: t, follows="Below: 2 finding(s).")
+    text = overview_text({"incidents": []}, findings=["WARNING  timeout  Timed out (x2)",
+                                                      "INFO     timezone  Off by hours (x1)"],
+                         **plain)
+    assert text.splitlines()[:3] == ["FINDINGS", "WARNING  timeout  Timed out (x2)",
+                                     "INFO     timezone  Off by hours (x1)"]
+    clean = overview_text({"incidents": [], "history": [{}]}, **plain)
+    assert clean.startswith("No incident: no failing workload found.")
+    assert "HISTORY  1 item(s) over" in clean

@@ -42,7 +42,8 @@ class OutputFormat(click.Choice):
     name = "format"
 
     def __init__(self) -> None:
-        super().__init__([*OUTPUTS, "name", "jsonpath=TEMPLATE"])
+        # "jsonpath=": what completion offers, the template typed after it
+        super().__init__([*OUTPUTS, "name", "jsonpath="])
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
         if isinstance(value, str) and value.startswith("jsonpath"):
@@ -81,7 +82,7 @@ def _global(f: Callable) -> Callable:
             type=OutputFormat(),
             default="table",
             show_default=True,
-            help="Output format.",
+            help="Output format; jsonpath=TEMPLATE as kubectl's.",
         ),
         click.option("--kubeconfig", help="Path to the kubeconfig file."),
         click.option("--context", help="Kubeconfig context to use."),

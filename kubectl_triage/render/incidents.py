@@ -63,7 +63,7 @@ def overview_text(
         body = _ranked_lines(incidents, width=width, room=room, paint=paint, namespaced=namespaced)
     elif findings:
         title = paint("FINDINGS", bright=True)
-        body = [cut(f, width) if width else f for f in findings[:room]]
+        body = [cut(f, width) for f in findings[:room]]
         if len(findings) > room:
             body[-1] = f"    … and {len(findings) - room + 1} more below"
     else:
@@ -81,7 +81,7 @@ def _ranked_lines(incidents: Sequence[Mapping[str, Any]], *, width: int | None, 
         with_explains = text + f"  (explains {', '.join(explains)})" if explains else text
         if width is None or width_of(with_explains) <= width:
             text = with_explains  # what it explains, when that fits beside it
-        heads.append(paint(cut(text, width) if width else text, bright=True))
+        heads.append(paint(cut(text, width), bright=True))
     two = []
     for head, i in zip(heads, incidents, strict=True):
         two.append(head)

@@ -49,9 +49,10 @@ def _char_width(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
-def cut(text: str, width: int) -> str:
-    """At most `width` columns; a cut text ends in an ellipsis, so it reads as cut."""
-    if width_of(text) <= width:
+def cut(text: str, width: int | None) -> str:
+    """At most `width` columns (None: any); a cut text ends in an ellipsis, so it reads as
+    cut."""
+    if width is None or width_of(text) <= width:
         return text
     out, used = [], 0
     for char in text:

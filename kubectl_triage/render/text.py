@@ -87,10 +87,9 @@ def header_line(report: Report, width: int | None) -> str:
         return ""
     namespace = "Namespace: " + ("(all)" if report.all_namespaces else report.namespace)
     if not report.bundle:
-        return cut(f"Context: {report.context}  {namespace}", width) if width else (
-            f"Context: {report.context}  {namespace}")
+        return cut(f"Context: {report.context}  {namespace}", width)
     room = None if width is None else width - len(f"Bundle:   {namespace}")
-    path = cut_left(report.bundle, room) if room else report.bundle
+    path = cut_left(report.bundle, max(room, 10)) if room is not None else report.bundle
     return f"Bundle: {path}  {namespace}"
 
 
