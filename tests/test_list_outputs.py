@@ -80,6 +80,11 @@ def test_events_name_prints_each_object_once_with_kubectls_group():
     assert "replicaset.apps/notification-service-6b7f9c8d4" in out
 
 
+def test_dapr_components_name_uses_the_crds_group():
+    out = run("--demo", "dapr", "components", "-o", "name").stdout
+    assert out == "component.dapr.io/pubsub\ncomponent.dapr.io/statestore\n"
+
+
 def test_rules_list_name():
     out = run("rules", "list", "-o", "name").stdout.splitlines()
     assert "rule/crash-loop" in out and all(line.startswith("rule/") for line in out)

@@ -15,7 +15,7 @@ from kubectl_triage.sources.kinds import kubectl_name
 LISTS = {
     "pods": ("Pod", "pod"),  # status
     "events": ("", "object"),  # the objects the events are about
-    "components": ("Component", "name"),  # dapr status --components
+    "components": ("Component", "name"),  # dapr components
     "rules": ("rule", "id"),  # rules list: the rules table's own rows
 }
 
@@ -25,7 +25,7 @@ def render_names(report: Report) -> str:
     if not tables:
         raise UsageError(
             f"-o name: `{report.command}` lists no objects (it works with status, events, "
-            "rules list, dapr status); use -o json or -o jsonpath=…"
+            "rules list, dapr components); use -o json or -o jsonpath=…"
         )
     names: list[str] = []
     for table in tables:
