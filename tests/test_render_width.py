@@ -106,6 +106,16 @@ def test_table_columns_are_apart_and_aligned():
             assert line[start - 2 : start] == "  " and line[start] != " "
 
 
+def test_a_field_value_listing_wraps_its_values_whole():
+    out = run("rules", "show", "crash-loop", env={"COLUMNS": "80"}).stdout
+    cause = run("rules", "show", "crash-loop", "-o", "json").json()["rule"]["cause"]
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("cause "))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("    "))
+    assert all(width_of(line) <= 80 for line in lines)
+    assert " ".join(line[16:].strip() for line in lines[start:end]) == cause
+
+
 def test_fit_takes_from_free_text_first_then_fields_then_names():
     from kubectl_triage.render.layout import FIELD, FREE, NAME
 

@@ -122,7 +122,9 @@ def _section(table: Table, options: RenderOptions, *, all_namespaces: bool = Fal
         return f"No {table.name} found."
     headers = [] if options.no_headers else [table.columns[i].upper() for i in keep]
     kinds = [column_kind(table.columns[i]) for i in keep]
-    return layout.table(headers, rows, width=_width(options), kinds=kinds)
+    # a FIELD/VALUE listing (rules show, dapr status) is read, not scanned: values wrap
+    wrapped = frozenset({1}) if table.columns == ("field", "value") else frozenset()
+    return layout.table(headers, rows, width=_width(options), kinds=kinds, wrapped=wrapped)
 
 
 def _width(options: RenderOptions) -> int | None:
