@@ -77,7 +77,8 @@ def _ranked_lines(incidents: Sequence[Mapping[str, Any]], *, width: int | None, 
     for i in incidents:
         where = f"({i.get('namespace')}) " if namespaced and i.get("namespace") else ""
         text = f"{i['rank']:>2}  {where}{i['summary']}"
-        explains = sorted({_node(e) for e in i["explains"]})
+        # other workloads only: its own symptoms (a 500 after its own exception) go unsaid
+        explains = sorted({_node(e) for e in i["explains"]} - {_node(i)})
         with_explains = text + f"  (explains {', '.join(explains)})" if explains else text
         if width is None or width_of(with_explains) <= width:
             text = with_explains  # what it explains, when that fits beside it
