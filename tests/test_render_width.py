@@ -217,7 +217,8 @@ def test_checklist_overview_counts_the_verdicts_and_the_steps_follow_it():
 def test_many_incidents_get_one_line_each_to_stay_on_one_screen():
     from kubectl_triage.render.incidents import overview_text
 
-    incidents = [{"rank": n, "summary": f"svc-{n} is down", "explains": [],
+    incidents = [{"rank": n, "workload": f"svc-{n}", "kind": "Deployment",
+                  "summary": f"svc-{n} is down", "explains": [],
                   "next": [f"kubectl triage logs svc-{n} -n x"]} for n in range(1, 15)]
     text = overview_text({"incidents": incidents}, width=80, paint=lambda t, *a, **k: t,
                          follows="Below: the rest.")
