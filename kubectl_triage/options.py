@@ -108,11 +108,27 @@ class Environment:
     def stderr_is_tty(self) -> bool:
         return _isatty(self.stderr)
 
+    def columns(self) -> int:
+        """How wide a table line may be: COLUMNS, else the terminal's width, else 80 (a
+        pipe or a file, where a reader's screen is unknown)."""
+        value = self.env.get("COLUMNS", "").strip()
+        if value.isdigit() and int(value) > 0:
+            return max(int(value), _NARROWEST)
+        if self.stdout_is_tty():
+            import shutil
+
+            return max(shutil.get_terminal_size((80, 24)).columns, _NARROWEST)
+        return 80
+
     def colour_wanted(self, *, no_color: bool) -> bool:
         # NO_COLOR counts when set at all, even empty (no-color.org).
         if no_color or "NO_COLOR" in self.env or self.env.get("TERM") == "dumb":
             return False
         return self.stdout_is_tty()
+
+
+# Narrower than this, a table is all ellipses: lines may then run over.
+_NARROWEST = 40
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -35,6 +35,33 @@ OUTPUTS = ("table", "wide", "json", "yaml", "markdown")
 DEFAULT_MAX_REQUESTS = 20
 
 
+class OutputFormat(click.Choice):
+    """-o: one of OUTPUTS, `name`, or kubectl's `jsonpath=TEMPLATE` (checked here, before
+    the cluster is asked anything: a bad template is a usage error)."""
+
+    name = "format"
+
+    def __init__(self) -> None:
+        # "jsonpath=": what completion offers, the template typed after it
+        super().__init__([*OUTPUTS, "name", "jsonpath="])
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, str) and value.startswith("jsonpath"):
+            kind, equals, template = value.partition("=")
+            if kind == "jsonpath" and equals:
+                from kubectl_triage.errors import UsageError
+                from kubectl_triage.render.jsonpath import JsonPathError, parse
+
+                if not template:
+                    raise UsageError("template format specified but no template given")
+                try:
+                    parse(template)
+                except JsonPathError as exc:
+                    raise UsageError(str(exc)) from None
+                return value
+        return super().convert(value, param, ctx)
+
+
 class TriageGroup(click.Group):
     aliases = {"probe": "exec-probe"}
 
@@ -52,10 +79,10 @@ def _global(f: Callable) -> Callable:
         click.option(
             "-o",
             "--output",
-            type=click.Choice(OUTPUTS),
+            type=OutputFormat(),
             default="table",
             show_default=True,
-            help="Output format.",
+            help="Output format; jsonpath=TEMPLATE as kubectl's.",
         ),
         click.option("--kubeconfig", help="Path to the kubeconfig file."),
         click.option("--context", help="Kubeconfig context to use."),
@@ -263,9 +290,11 @@ def _emit(report: Any, *, redact: bool = True, gate: bool = False) -> None:
     path = click.get_current_context().command_path.split()[2:]
     if path and path != ["demo"] and report.command != " ".join(path):  # demo: a summary
         report = replace(report, command=" ".join(path))
+    if (opts.demo or opts.bundle) and report.context != "-":
+        report = replace(report, bundle=_bundle_path(opts))
     options = RenderOptions(
         color=env.colour_wanted(no_color=opts.no_color), no_headers=opts.no_headers,
-        redact=redact,
+        redact=redact, width=env.columns(),
     )
     env.stdout.write(render(report, opts.output, options))
     env.stdout.flush()
@@ -283,6 +312,17 @@ def _emit(report: Any, *, redact: bool = True, gate: bool = False) -> None:
             raise SystemExit(ExitCode.FINDINGS)
 
 
+def _bundle_path(opts: GlobalOptions) -> str:
+    """The bundle as the user would type it: relative to here when under it."""
+    import os
+
+    from kubectl_triage.bundle import demo_path
+
+    path = str(demo_path() if opts.demo else opts.bundle)
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else path
+
+
 def _regex(value: str | None, name: str) -> re.Pattern[str] | None:
     import re
 
@@ -298,10 +338,15 @@ def _regex(value: str | None, name: str) -> re.Pattern[str] | None:
 def version() -> None:
     """Print the plugin's version."""
     output = _opts().output
+    data = {"apiVersion": "triage/v1", "kind": "Version", "version": __version__}
+    if output.startswith("jsonpath="):
+        from kubectl_triage.render.jsonpath import execute, parse
+
+        _env().stdout.write(execute(parse(output.partition("=")[2]), data))
+        return
     if output in ("json", "yaml"):
         import json
 
-        data = {"apiVersion": "triage/v1", "kind": "Version", "version": __version__}
         # JSON is YAML: one object either way
         _env().stdout.write(json.dumps(data, indent=4 if output == "json" else None) + "\n")
         return

@@ -109,10 +109,15 @@ def events_report(
         findings=tally.findings(
             context=run.context_values(target or ""), workload_of=run.workload_of(ws.pods)
         ),
-        tables=(Table("events", _COLUMNS, tuple(rows), wide_columns=_WIDE, data=times),),
+        tables=(_table(rows, times, grouped, all_namespaces=run.namespace is None),),
         gaps=tuple(gaps + ws.gaps),
         extra={"history": [h.to_dict() for h in history]},
     )
+
+
+def _table(rows: list, times: tuple, grouped: list[_Row], *, all_namespaces: bool) -> Table:
+    table = Table("events", _COLUMNS, tuple(rows), wide_columns=_WIDE, data=times)
+    return table.with_namespaces([r.event.namespace for r in grouped]) if all_namespaces else table
 
 
 def _rollup(pods: list[Pod], replicasets: list[ReplicaSet]) -> dict[str, str]:
