@@ -50,6 +50,7 @@ BOOL_FLAGS = {
     "--no-headers",
 }
 _SHORT_VALUE = {f for f in VALUE_FLAGS if len(f) == 2}
+DEFAULT_COLUMNS = 80
 
 
 # Flags of a subcommand that share a global flag's spelling: after that subcommand's name they
@@ -107,6 +108,27 @@ class Environment:
 
     def stderr_is_tty(self) -> bool:
         return _isatty(self.stderr)
+
+    def columns(self) -> int:
+        """The terminal's width: COLUMNS when set, else the terminal's own; 80 when stdout
+        is not a terminal (a pipe, a file)."""
+        value = self.env.get("COLUMNS", "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+        if self.stdout_is_tty():
+            try:
+                return os.get_terminal_size(self.stdout.fileno()).columns or DEFAULT_COLUMNS
+            except (AttributeError, OSError, ValueError):
+                pass
+        return DEFAULT_COLUMNS
+
+    def unicode_wanted(self, *, no_color: bool) -> bool:
+        """Block characters and arrows, unless told plain (--no-color, NO_COLOR, a dumb
+        terminal) or stdout cannot encode them."""
+        if no_color or "NO_COLOR" in self.env or self.env.get("TERM") == "dumb":
+            return False
+        encoding = getattr(self.stdout, "encoding", None) or "utf-8"
+        return encoding.lower().replace("_", "-") in ("utf-8", "utf8")
 
     def colour_wanted(self, *, no_color: bool) -> bool:
         # NO_COLOR counts when set at all, even empty (no-color.org).

@@ -10,6 +10,7 @@ from kubectl_triage.commands.common import Run
 from kubectl_triage.detectors import run_detectors
 from kubectl_triage.detectors.model import amended
 from kubectl_triage.incidents import present, story
+from kubectl_triage.incidents.timeline import timeline_of
 from kubectl_triage.report import Report, sort_findings
 from kubectl_triage.source import LogWindow
 
@@ -39,13 +40,16 @@ def summary_report(run: Run, *, max_requests: int, since: timedelta | None = Non
         namespace=run.namespace_label,
         command="summary",
         findings=sort_findings([*findings, *detected.findings]),
-        extra=story(
-            run,
-            records=evidence.records(),
-            findings=detected.findings,
-            now=now,
-            amend=detected.amend,
-        ).to_dict(),
+        extra={
+            **story(
+                run,
+                records=evidence.records(),
+                findings=detected.findings,
+                now=now,
+                amend=detected.amend,
+            ).to_dict(),
+            **_timeline(run, now),
+        },
         gaps=tuple(
             evidence.gaps_of("deployments", "replicasets", "statefulsets")
             + logs.gaps
@@ -58,3 +62,8 @@ def summary_report(run: Run, *, max_requests: int, since: timedelta | None = Non
             f"{len(events)} event(s) read.",
         ),
     )
+
+
+def _timeline(run: Run, now) -> dict:
+    drawn = timeline_of(run, records=run.evidence.records(), now=now)
+    return {"timeline": drawn.to_dict()} if drawn else {}

@@ -21,6 +21,8 @@ class RenderOptions:
     wide: bool = False
     no_headers: bool = False
     redact: bool = True  # off only for `exec-probe env --show-secrets`
+    width: int = 80  # the terminal's columns; 80 when stdout is not a terminal
+    ascii_only: bool = False  # --no-color, NO_COLOR or a stdout that cannot encode UTF-8
 
 
 def render(report: Report, output: str, options: RenderOptions) -> str:
@@ -77,10 +79,17 @@ def _markdown(report: Report, options: RenderOptions) -> str:
     return render_markdown(report, options)
 
 
+def _html(report: Report, options: RenderOptions) -> str:
+    from kubectl_triage.render.html import render_html
+
+    return render_html(report, options)
+
+
 RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
     "table": _table,
     "wide": _wide,
     "json": _json,
     "yaml": _yaml,
     "markdown": _markdown,
+    "html": _html,
 }

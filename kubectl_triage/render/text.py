@@ -11,6 +11,7 @@ from kubectl_triage.evidence import Level, Severity
 from kubectl_triage.records import clean_line, one_line
 from kubectl_triage.render import RenderOptions
 from kubectl_triage.render.incidents import incidents_text
+from kubectl_triage.render.timeline import timeline_text
 from kubectl_triage.report import Finding, Group, Report, Table
 
 _EXAMPLE_LINES = 6  # lines of a trace shown under a finding: head and the final cause
@@ -45,6 +46,14 @@ class _Paint:
 def render_table(report: Report, options: RenderOptions) -> str:
     paint = _Paint(options.color)
     parts: list[str] = [incidents_text(report.extra, safe=safe, paint=paint)]
+    parts.append(
+        timeline_text(
+            report.extra.get("timeline"),
+            width=options.width,
+            ascii_only=options.ascii_only,
+            paint=paint,
+        )
+    )
     for table in report.tables:
         parts.append(_section(table, options))
     if report.groups:
