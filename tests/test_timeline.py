@@ -92,10 +92,12 @@ def test_summary_draws_the_timeline_after_the_incidents_and_before_the_cards():
     assert out.index("INCIDENTS") < out.index("TIMELINE") < out.index("ERROR  crash-loop")
 
 
-def test_at_80_columns_every_line_fits_and_minutes_are_bucketed_by_two():
+def test_an_hour_fits_80_columns_a_minute_a_column_and_60_columns_by_two_minutes():
     lines = _block(run("demo", env={"COLUMNS": "80"}).stdout)
-    assert all(len("TIMELINE" + lines[0]) <= 80 for _ in [0])
-    assert all(len(line) <= 80 for line in lines[1:]), max(lines, key=len)
+    assert all(len(line) <= 80 for line in ["TIMELINE" + lines[0], *lines[1:]])
+    assert "per minute" in lines[0] and "notification-serv…" in "\n".join(lines)
+    lines = _block(run("demo", env={"COLUMNS": "60"}).stdout)
+    assert all(len(line) <= 60 for line in ["TIMELINE" + lines[0], *lines[1:]])
     assert "per 2 min" in lines[0]
 
 

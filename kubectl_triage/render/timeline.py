@@ -27,6 +27,7 @@ NICE_BUCKETS = (1, 2, 3, 5, 10, 15, 20, 30, 60, 120, 180, 360, 720, 1440)
 TICK_MINUTES = (5, 10, 15, 20, 30, 60, 120, 180, 360, 720, 1440)
 MAX_ROWS = 12  # one screen; -o json and -o html have them all
 LABEL_MAX = 24
+LABEL_MIN = 12  # names are not cut shorter than this for finer buckets
 _GAP = 2  # between the workload column and the bars
 
 
@@ -77,6 +78,8 @@ def timeline_text(
         return ""
     names = [_label(r, timeline) for r in rows]
     label_w = min(max(len(n) for n in names), LABEL_MAX, max(width // 4, 8))
+    # a column per minute is worth a few letters of the names (an hour at 80 columns)
+    label_w = max(min(label_w, width - _GAP - int(timeline["minutes"])), min(label_w, LABEL_MIN))
     grid = grid_for(timeline, columns=width - label_w - _GAP)
     ramp, glyphs = (ASCII_RAMP, ASCII_MARKS) if ascii_only else (UNICODE_RAMP, UNICODE_MARKS)
     sums = {id(r): grid.sums(r["failing"]) for r in rows}
