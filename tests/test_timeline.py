@@ -80,6 +80,19 @@ def test_the_crash_looping_worker_shows_its_restarts_from_status_and_events():
     assert not any(worker["failing"][:50])
 
 
+def test_postgres_stopping_at_2249_is_marked_on_its_own_row_beside_the_workers_backoff():
+    """The root cause nothing runs for any more: its controller's last word, on the minute
+    the worker began to crash."""
+    timeline = _timeline()
+    postgres = _row(timeline, "postgres")
+    assert [(m["kind"], m["minute"]) for m in postgres["marks"]] == [("stopped", 39)]
+    assert postgres["marks"][0]["label"].startswith("SuccessfulDelete: delete Pod postgres-0")
+    assert postgres["total"] == 0
+    # a Deployment that scaled an old ReplicaSet down but runs pods is not stopped
+    api = _row(timeline, "taskflow-api")
+    assert not [m for m in api["marks"] if m["kind"] == "stopped"]
+
+
 def test_checklist_reports_the_timeline_too_and_logs_does_not():
     assert _row(_timeline("checklist"), "taskflow-api")["total"] > 0
     assert "timeline" not in run("--demo", "logs", "taskflow-api", "-o", "json").json()
@@ -113,6 +126,9 @@ def test_the_rollout_mark_sits_under_the_column_of_2214():
     bars = lines[api]
     assert bars[origin + 6] in BLOCKS and not bars[origin : origin + 6].strip()
     assert axis_labels.rstrip().endswith("23:10") and len(axis_labels.rstrip()) == origin + 60
+    worker = next(i for i, line in enumerate(lines) if line.startswith("reminder-worker"))
+    postgres = next(line for line in lines if line.startswith("postgres"))
+    assert postgres.index("×") == lines[worker + 1].index("↻") == origin + 39  # 22:49
 
 
 def test_wider_terminals_get_finer_buckets_and_every_line_fits():

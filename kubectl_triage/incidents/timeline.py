@@ -13,6 +13,7 @@ through the run's memo.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -26,7 +27,9 @@ if TYPE_CHECKING:
     from kubectl_triage.commands.common import Run
     from kubectl_triage.incidents import Present
 
-ROLLOUT, RESTART, FIRST_FAILURE = "rollout", "restart", "first-failure"
+ROLLOUT, RESTART, STOPPED, FIRST_FAILURE = "rollout", "restart", "stopped", "first-failure"
+# What the workload's controller says when it removes pods; with no pod left, it stopped.
+_REMOVED = re.compile(r"^(SuccessfulDelete|ScalingReplicaSet|ScalingReplicaSetDown)$")
 MINUTE = timedelta(minutes=1)
 # A window longer than a day is drawn from its last day: a minute bucket per column would
 # be meaningless at that span and the JSON would carry thousands of zeros.
@@ -35,7 +38,7 @@ MAX_MINUTES = 24 * 60
 
 @dataclass(frozen=True)
 class Mark:
-    kind: str  # ROLLOUT | RESTART | FIRST_FAILURE
+    kind: str  # ROLLOUT | RESTART | STOPPED | FIRST_FAILURE
     at: datetime
     minute: int  # index of the minute bucket it falls in
     label: str  # "revision 8", "container worker", the record's first line
@@ -124,11 +127,17 @@ def build_timeline(
             label = f"revision {rs.revision}" if rs.revision else rs.name
             row((rs.namespace, rs.controller.name)).mark(ROLLOUT, rs.created, label)
     owners = {(p.namespace, p.name): _key(p) for p in pods}
+    running = set(owners.values())
+    controllers = {(rs.namespace, rs.name): rs.controller.name for rs in replicasets
+                   if rs.controller}
     for event in events:
         key = owners.get((event.namespace, event.name)) if event.kind == "Pod" else None
         at = _restart_of(event)
         if key and at:
             row(key).mark(RESTART, at, f"{event.reason}: {event.message}")
+        gone = _stopped(event, controllers)
+        if gone and gone not in running and event.last:
+            row(gone).mark(STOPPED, event.last, f"{event.reason}: {event.message}")
     for record in failing:
         key = workload_of(record)
         if key and record.time:
@@ -205,6 +214,21 @@ def _restarts(pod: Pod) -> list[tuple[datetime, str]]:
         if c.started:
             out.append((c.started, f"container {c.name} started again"))
     return out
+
+
+def _stopped(event: Event, controllers: dict[tuple[str, str], str]) -> tuple[str, str] | None:
+    """The workload whose controller removed pods in this event (a StatefulSet deleting its
+    pod, a Deployment scaling a ReplicaSet down); the caller keeps it when no pod is left."""
+    if not _REMOVED.match(event.reason):
+        return None
+    if event.kind == "ReplicaSet":
+        name = controllers.get((event.namespace, event.name))
+        return (event.namespace, name) if name else None
+    if event.kind in ("StatefulSet", "Deployment", "DaemonSet"):
+        if event.reason.startswith("Scaling") and "down" not in event.message.lower():
+            return None
+        return (event.namespace, event.name)
+    return None
 
 
 def _restart_of(event: Event) -> datetime | None:

@@ -23,7 +23,7 @@ _EXAMPLE_CHARS = 4000
 # The drawing: columns of at most this many, each at least _COL px wide.
 _SVG_COLUMNS = 120
 _COL, _ROW, _BAR, _LABEL, _AXIS = 10, 34, 24, 190, 30
-_MARK_GLYPH = {"rollout": "▲", "restart": "↻", "first-failure": "!"}
+_MARK_GLYPH = {"rollout": "▲", "stopped": "×", "restart": "↻", "first-failure": "!"}
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;
@@ -46,6 +46,7 @@ padding:.3em .5em;text-align:left;vertical-align:top}
 svg{display:block;max-width:100%;height:auto}svg text{font:11px system-ui,sans-serif;fill:#333}
 .bar{fill:#c62828}.mark line{stroke-width:2}.mark-rollout line{stroke:#1565c0}
 .mark-restart line{stroke:#ef6c00;stroke-dasharray:3 2}.mark-first-failure line{stroke:#000}
+.mark-stopped line{stroke:#6a1b9a}.mark-stopped text{fill:#6a1b9a}
 .mark-rollout text{fill:#1565c0}.mark-restart text{fill:#ef6c00}.axis line{stroke:#999}
 .row-bg{fill:#fafafa}.legend span{margin-right:1.5em}
 """

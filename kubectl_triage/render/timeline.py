@@ -18,10 +18,15 @@ from kubectl_triage.records import parse_time
 UNICODE_RAMP = "▁▂▃▄▅▆▇█"
 ASCII_RAMP = ".:-=+*#%@"
 # Marks in the order they win a shared column: the change before its effect.
-MARKS = ("rollout", "restart", "first-failure")
-UNICODE_MARKS = {"rollout": "R", "restart": "↻", "first-failure": "!"}
-ASCII_MARKS = {"rollout": "R", "restart": "r", "first-failure": "!"}
-LEGEND = {"rollout": "rollout", "restart": "restart", "first-failure": "first failure"}
+MARKS = ("rollout", "stopped", "restart", "first-failure")
+UNICODE_MARKS = {"rollout": "R", "stopped": "×", "restart": "↻", "first-failure": "!"}
+ASCII_MARKS = {"rollout": "R", "stopped": "x", "restart": "r", "first-failure": "!"}
+LEGEND = {
+    "rollout": "rollout",
+    "stopped": "stopped",
+    "restart": "restart",
+    "first-failure": "first failure",
+}
 # Bucket sizes, in minutes, whose edges fall on times a reader can place.
 NICE_BUCKETS = (1, 2, 3, 5, 10, 15, 20, 30, 60, 120, 180, 360, 720, 1440)
 TICK_MINUTES = (5, 10, 15, 20, 30, 60, 120, 180, 360, 720, 1440)
@@ -91,10 +96,12 @@ def timeline_text(
     lines = [paint("TIMELINE", bright=True) + _cut(what, width - len("TIMELINE"), ascii_only)]
     pad = " " * (label_w + _GAP)
     for row, name in list(zip(rows, names, strict=True))[:MAX_ROWS]:
-        bars = "".join(_bar(n, top, ramp) for n in sums[id(row)])
-        lines.append(_cut(name, label_w, ascii_only).ljust(label_w) + " " * _GAP + bars.rstrip())
-        if row["marks"]:
-            lines.append(pad + _marks(row["marks"], grid, glyphs).rstrip())
+        marks = _marks(row["marks"], grid, glyphs)
+        # a row with no failing record carries its marks on its own line
+        bars = "".join(_bar(n, top, ramp) for n in sums[id(row)]) if row["total"] else marks
+        lines.append((_cut(name, label_w, ascii_only).ljust(label_w) + " " * _GAP + bars).rstrip())
+        if row["marks"] and row["total"]:
+            lines.append((pad + marks).rstrip())
     if len(rows) > MAX_ROWS:
         lines.append(pad + f"... and {len(rows) - MAX_ROWS} more workloads (-o json)")
     axis, labels = _axis(grid, end=_time(timeline["end"]), ascii_only=ascii_only)
