@@ -225,3 +225,14 @@ def test_rows_whose_trouble_started_first_come_first_and_quiet_ones_last():
     built = _build([_error("b-1", NOW - timedelta(minutes=20)),
                     _error("a-1", NOW - timedelta(minutes=3))], pods=pods)
     assert [r.workload for r in built.rows] == ["b", "a", "c"]
+
+
+def test_rows_of_several_namespaces_are_named_namespace_slash_workload():
+    from kubectl_triage.render.timeline import timeline_text
+
+    built = _build([_error("a-1", NOW)], pods=[_pod("a-1", "a")]).to_dict()
+    other = {**built["workloads"][0], "namespace": "shop"}
+    built["workloads"].append(other)
+    text = timeline_text(built, width=80, ascii_only=True, paint=lambda t, *a, **k: t)
+    names = [line.split()[0] for line in text.split("\n")[1:] if line[:1].isalpha()]
+    assert names == ["ns/a", "shop/a"]

@@ -15,7 +15,7 @@ from html import escape
 from typing import Any
 
 from kubectl_triage.render import RenderOptions
-from kubectl_triage.render.timeline import LEGEND, MARKS, Grid, grid_for
+from kubectl_triage.render.timeline import LEGEND, MARKS, Grid, grid_for, row_label
 from kubectl_triage.report import Check, Finding, Report
 
 _POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -147,12 +147,15 @@ def _timeline(timeline: Mapping[str, Any] | None) -> str:
     )
     return (
         '<section id="timeline"><h2>Timeline <span class="meta">(failing log records per '
-        f"{unit}, UTC)</span></h2>{_svg(rows, grid, end=timeline['end'])}"
+        f"{unit}, UTC)</span></h2>"
+        f"{_svg(rows, grid, end=timeline['end'], labels=[row_label(r, timeline) for r in rows])}"
         f'<p class="legend meta">{legend}</p></section>'
     )
 
 
-def _svg(rows: Sequence[Mapping[str, Any]], grid: Grid, *, end: str) -> str:
+def _svg(
+    rows: Sequence[Mapping[str, Any]], grid: Grid, *, end: str, labels: Sequence[str]
+) -> str:
     width = _LABEL + grid.columns * _COL + 40
     height = len(rows) * _ROW + _AXIS
     sums = [grid.sums(r["failing"]) for r in rows]
@@ -161,15 +164,15 @@ def _svg(rows: Sequence[Mapping[str, Any]], grid: Grid, *, end: str) -> str:
         f'<svg role="img" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" aria-label="failing records per workload over time">'
     ]
-    for index, (row, counts) in enumerate(zip(rows, sums, strict=True)):
+    for index, (row, counts, label) in enumerate(zip(rows, sums, labels, strict=True)):
         y = index * _ROW
         out.append(f'<g class="row" data-workload="{_e(row["workload"])}">')
         out.append(f'<rect class="row-bg" x="{_LABEL}" y="{y + 2}" '
                    f'width="{grid.columns * _COL}" height="{_ROW - 4}"/>')
         out.append(f'<text x="{_LABEL - 8}" y="{y + _ROW / 2 + 4}" text-anchor="end">'
-                   f"{_e(row['workload'])}</text>")
+                   f"{_e(label)}</text>")
+        out += _marks(row["marks"], grid, y=y)  # under the bars: a mark never hides one
         out += _bars(counts, grid, y=y, top=top)
-        out += _marks(row["marks"], grid, y=y)
         out.append("</g>")
     out += _axis(grid, y=len(rows) * _ROW, end=end)
     out.append("</svg>")

@@ -81,7 +81,7 @@ def timeline_text(
     rows = [r for r in (timeline or {}).get("workloads", ()) if r["total"] or r["marks"]]
     if not timeline or not rows:
         return ""
-    names = [_label(r, timeline) for r in rows]
+    names = [row_label(r, timeline) for r in rows]
     label_w = min(max(len(n) for n in names), LABEL_MAX, max(width // 4, 8))
     # a column per minute is worth a few letters of the names (an hour at 80 columns)
     label_w = max(min(label_w, width - _GAP - int(timeline["minutes"])), min(label_w, LABEL_MIN))
@@ -113,7 +113,8 @@ def timeline_text(
     return "\n".join(lines)
 
 
-def _label(row: Mapping[str, Any], timeline: Mapping[str, Any]) -> str:
+def row_label(row: Mapping[str, Any], timeline: Mapping[str, Any]) -> str:
+    """The workload's name; with several namespaces, namespace/name."""
     spaces = {r["namespace"] for r in timeline["workloads"]}
     return f"{row['namespace']}/{row['workload']}" if len(spaces) > 1 else row["workload"]
 
