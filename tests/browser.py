@@ -8,8 +8,11 @@ the kubernetes client already depends on).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -44,11 +47,15 @@ class Browser:
     """One headless Chromium; `open(path)` loads a page in a fresh tab and returns it."""
 
     def __init__(self, executable: str) -> None:
-        self._profile = tempfile.TemporaryDirectory(prefix="triage-chromium-")
+        self._profile = tempfile.TemporaryDirectory(
+            prefix="triage-chromium-", ignore_cleanup_errors=True
+        )
+        # its own process group: the renderer and GPU processes go with the browser
         self._process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         self.port = self._wait_for_port(Path(self._profile.name) / "DevToolsActivePort")
 
@@ -77,13 +84,18 @@ class Browser:
         return tab
 
     def close(self) -> None:
-        self._process.terminate()
+        self._signal(signal.SIGTERM)
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self._process.kill()
+            self._signal(signal.SIGKILL)
             self._process.wait()
+        self._signal(signal.SIGKILL)  # a child still writing into the profile
         self._profile.cleanup()
+
+    def _signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, signum)  # the group this Browser started
 
 
 class Page:
