@@ -379,6 +379,9 @@ def test_completion_of_output_formats():
     assert answer("-o", "j") == (["json"], ":4")
     assert answer("logs", "api", "--output", "") == (
         ["table", "wide", "json", "yaml", "markdown"], ":4")
+    assert answer("summary", "-o", "h") == (["html"], ":4")  # -o html: summary, checklist, demo
+    assert answer("-o", "h") == (["html"], ":4")
+    assert answer("dapr", "-o", "h") == ([], ":4")
     assert answer("--output=y") == (["--output=yaml"], ":4")
 
 

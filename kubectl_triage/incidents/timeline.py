@@ -4,8 +4,10 @@
 evidence window (the `--since` window that ends "now": a bundle's capture time) and marks
 on each row the rollouts (a ReplicaSet created in the window: a Deployment's revision
 change), the container restarts the evidence dates (a last termination, a current instance
-started after a restart, a `Started` event seen more than once, the first back-off) and the
-workload's first failing record. `to_dict` is the report's `timeline` (camelCase, RFC 3339
+started after a restart, a `Started` event seen more than once, the first back-off), a
+workload whose controller removed its last pod (stopped), and the workload's first failing
+record. A failing record is one the report would name: a rule's at warning or above, or an
+unnamed error. `to_dict` is the report's `timeline` (camelCase, RFC 3339
 times); the renderers draw it (render/timeline.py, render/html.py). `build_timeline` is
 pure; `timeline_of` reads a run's Evidence (never the Source beyond it) and judges records
 through the run's memo.
@@ -113,6 +115,7 @@ def build_timeline(
     order their trouble started; `failing` are the records already judged failing and
     `workload_of` says whose each is: (namespace, workload)."""
     start, minutes = window(now, since)
+    pods, replicasets = list(pods), list(replicasets)
     rows: dict[tuple[str, str], _Acc] = {}
 
     def row(key: tuple[str, str]) -> _Acc:
@@ -126,10 +129,28 @@ def build_timeline(
         if rs.controller and rs.created:
             label = f"revision {rs.revision}" if rs.revision else rs.name
             row((rs.namespace, rs.controller.name)).mark(ROLLOUT, rs.created, label)
+    _event_marks(events, row=row, pods=pods, replicasets=replicasets)
+    for record in failing:
+        key = workload_of(record)
+        if key and record.time:
+            row(key).fail(record, record.time)
+    built = [acc.row(*key) for key, acc in rows.items()]
+    return Timeline(start, tuple(sorted(built, key=_trouble_first)), minutes)
+
+
+def _event_marks(
+    events: Iterable[Event],
+    *,
+    row: Callable[[tuple[str, str]], _Acc],
+    pods: list[Pod],
+    replicasets: list[ReplicaSet],
+) -> None:
+    """Restarts the events date, and workloads whose controller removed their last pod."""
     owners = {(p.namespace, p.name): _key(p) for p in pods}
     running = set(owners.values())
-    controllers = {(rs.namespace, rs.name): rs.controller.name for rs in replicasets
-                   if rs.controller}
+    controllers = {
+        (rs.namespace, rs.name): rs.controller.name for rs in replicasets if rs.controller
+    }
     for event in events:
         key = owners.get((event.namespace, event.name)) if event.kind == "Pod" else None
         at = _restart_of(event)
@@ -138,12 +159,6 @@ def build_timeline(
         gone = _stopped(event, controllers)
         if gone and gone not in running and event.last:
             row(gone).mark(STOPPED, event.last, f"{event.reason}: {event.message}")
-    for record in failing:
-        key = workload_of(record)
-        if key and record.time:
-            row(key).fail(record, record.time)
-    built = [acc.row(*key) for key, acc in rows.items()]
-    return Timeline(start, tuple(sorted(built, key=_trouble_first)), minutes)
 
 
 class _Acc:
