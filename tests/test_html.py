@@ -53,7 +53,7 @@ def test_demo_page_is_self_contained_and_holds_incidents_timeline_and_cards():
     assert page.count('class="incident"') == len(report["incidents"])
     assert page.count("<article class=\"card") == len(report["findings"])
     assert '<section id="timeline">' in page and "<svg" in page
-    timeline = report["timeline"]
+    timeline = report["failureTimeline"]
     assert timeline["minutes"] == 60  # a column per minute in the drawing
     bars = sum(1 for r in timeline["workloads"] for n in r["failing"] if n)
     assert page.count('<rect class="bar"') == bars > 0

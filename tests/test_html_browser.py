@@ -64,7 +64,7 @@ def test_demo_page_renders_timeline_incidents_and_cards(browser, tmp_path):
     shown, requests, errors = _open(browser, page, run("demo", "-o", "html").stdout)
     assert requests == [page.as_uri()] and errors == []
     assert shown["svg"][0] > 300 and shown["svg"][1] > 60, shown["svg"]
-    rows = report["timeline"]["workloads"]
+    rows = report["failureTimeline"]["workloads"]
     assert shown["bars"] == sum(1 for r in rows for n in r["failing"] if n) > 0
     kinds = [m["kind"] for r in rows for m in r["marks"]]
     assert shown["marks"] == {"rollout": kinds.count("rollout"),

@@ -21,7 +21,7 @@ CAPTURED = datetime(2026, 11, 27, 23, 10, tzinfo=timezone.utc)  # the demo bundl
 def _timeline(command: str = "summary") -> dict:
     result = run("--demo", command, "-o", "json")
     assert result.code == 0, result.stderr
-    return result.json()["timeline"]
+    return result.json()["failureTimeline"]
 
 
 def _row(timeline: dict, workload: str) -> dict:
@@ -59,7 +59,7 @@ def test_every_findings_first_record_falls_in_a_nonzero_bucket_of_its_workload()
     """The timeline and the findings count the same records: where a finding of a
     workload's logs was first seen, its row has a failing record."""
     result = run("--demo", "summary", "-o", "json").json()
-    timeline = result["timeline"]
+    timeline = result["failureTimeline"]
     checked = 0
     for finding in result["findings"]:
         logs = [w for w in finding["where"] if w["kind"] == "log"]
@@ -95,7 +95,7 @@ def test_postgres_stopping_at_2249_is_marked_on_its_own_row_beside_the_workers_b
 
 def test_checklist_reports_the_timeline_too_and_logs_does_not():
     assert _row(_timeline("checklist"), "taskflow-api")["total"] > 0
-    assert "timeline" not in run("--demo", "logs", "taskflow-api", "-o", "json").json()
+    assert "failureTimeline" not in run("--demo", "logs", "taskflow-api", "-o", "json").json()
     assert "TIMELINE" in run("--demo", "checklist").stdout
     assert "TIMELINE" not in run("--demo", "logs", "taskflow-api").stdout
 

@@ -17,7 +17,7 @@ from kubectl_triage.evidence import Level, Record, Severity, Verdict
 from kubectl_triage.incidents import present, story
 from kubectl_triage.incidents.graph import Node, ServiceGraph, describe
 from kubectl_triage.incidents.timeline import timeline_of
-from kubectl_triage.report import Check, Finding, Group, Report
+from kubectl_triage.report import TIMELINE_KEY, Check, Finding, Group, Report
 from kubectl_triage.rules.facts import event_records
 from kubectl_triage.source import LogWindow
 
@@ -73,7 +73,7 @@ def checklist_report(
     drawn = timeline_of(run, records=logs.records, now=now)
     extra = {
         **told.to_dict(),
-        **({"timeline": drawn.to_dict()} if drawn else {}),
+        **({TIMELINE_KEY: drawn.to_dict()} if drawn else {}),
         **({"symptom": symptom} if symptom else {}),
     }
     return Report(

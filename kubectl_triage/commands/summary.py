@@ -11,7 +11,7 @@ from kubectl_triage.detectors import run_detectors
 from kubectl_triage.detectors.model import amended
 from kubectl_triage.incidents import present, story
 from kubectl_triage.incidents.timeline import timeline_of
-from kubectl_triage.report import Report, sort_findings
+from kubectl_triage.report import TIMELINE_KEY, Report, sort_findings
 from kubectl_triage.source import LogWindow
 
 # The detectors whose findings a summary shows (names of detectors.REGISTRY).
@@ -66,4 +66,4 @@ def summary_report(run: Run, *, max_requests: int, since: timedelta | None = Non
 
 def _timeline(run: Run, now) -> dict:
     drawn = timeline_of(run, records=run.evidence.records(), now=now)
-    return {"timeline": drawn.to_dict()} if drawn else {}
+    return {TIMELINE_KEY: drawn.to_dict()} if drawn else {}

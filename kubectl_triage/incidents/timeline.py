@@ -7,7 +7,7 @@ change), the container restarts the evidence dates (a last termination, a curren
 started after a restart, a `Started` event seen more than once, the first back-off), a
 workload whose controller removed its last pod (stopped), and the workload's first failing
 record. A failing record is one the report would name: a rule's at warning or above, or an
-unnamed error. `to_dict` is the report's `timeline` (camelCase, RFC 3339
+unnamed error. `to_dict` is the report's `failureTimeline` (camelCase, RFC 3339
 times); the renderers draw it (render/timeline.py, render/html.py). `build_timeline` is
 pure; `timeline_of` reads a run's Evidence (never the Source beyond it) and judges records
 through the run's memo.

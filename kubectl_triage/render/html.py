@@ -5,7 +5,7 @@ finding (cause, fix, evidence, next commands). Inline CSS, no script, no externa
 and a Content-Security-Policy that forbids loading anything, so that a page opened from a
 ticket makes no request. Every string from the report is HTML-escaped here (the cluster's
 text is untrusted; render() has already stripped control sequences and redacted secrets).
-Pure; reads the report and the `incidents`, `history` and `timeline` of its extra.
+Pure; reads the report and the `incidents`, `history` and `failureTimeline` of its extra.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from kubectl_triage.render import RenderOptions
 from kubectl_triage.render.timeline import LEGEND, MARKS, Grid, grid_for, row_label
-from kubectl_triage.report import Check, Finding, Report
+from kubectl_triage.report import TIMELINE_KEY, Check, Finding, Report
 
 _POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _EXAMPLE_CHARS = 4000
@@ -65,7 +65,7 @@ def render_html(report: Report, options: RenderOptions) -> str:
         f"<code>{_e(report.namespace)}</code>.</p></header>",
         _symptom(report.extra),
         _incidents(report.extra.get("incidents") or ()),
-        _timeline(report.extra.get("timeline")),
+        _timeline(report.extra.get(TIMELINE_KEY)),
         _history(report.extra.get("history") or ()),
         _checks(report.checks),
         _findings(report.findings),

@@ -12,7 +12,7 @@ from kubectl_triage.records import clean_line, one_line
 from kubectl_triage.render import RenderOptions
 from kubectl_triage.render.incidents import incidents_text
 from kubectl_triage.render.timeline import timeline_text
-from kubectl_triage.report import Finding, Group, Report, Table
+from kubectl_triage.report import TIMELINE_KEY, Finding, Group, Report, Table
 
 _EXAMPLE_LINES = 6  # lines of a trace shown under a finding: head and the final cause
 _MESSAGE_WIDTH = 110
@@ -48,7 +48,7 @@ def render_table(report: Report, options: RenderOptions) -> str:
     parts: list[str] = [incidents_text(report.extra, safe=safe, paint=paint)]
     parts.append(
         timeline_text(
-            report.extra.get("timeline"),
+            report.extra.get(TIMELINE_KEY),
             width=options.width,
             ascii_only=options.ascii_only,
             paint=paint,

@@ -1,6 +1,6 @@
 """The report's timeline for a terminal: one row of bars per workload, marks under it.
 
-Reads the report's `timeline` (the JSON shape of incidents/timeline.py) and nothing else;
+Reads the report's `failureTimeline` (the JSON shape of incidents/timeline.py) and nothing else;
 pure. Minutes are bucketed so that the bars fit `width` columns; Unicode block characters,
 or an ASCII ramp when the terminal cannot show them (`--no-color`, a non-UTF-8 stdout).
 """

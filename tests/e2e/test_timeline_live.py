@@ -43,7 +43,7 @@ def _time(value: str) -> datetime:
 
 def test_live_window_is_the_last_hour_of_the_clusters_clock(live):
     report, before = live
-    timeline = report["timeline"]
+    timeline = report["failureTimeline"]
     end = _time(timeline["end"])
     assert before - timedelta(minutes=1) <= end <= datetime.now(timezone.utc) + timedelta(minutes=1)
     assert timeline["minutes"] in (60, 61)
@@ -51,7 +51,7 @@ def test_live_window_is_the_last_hour_of_the_clusters_clock(live):
 
 def test_live_replicasets_created_by_the_load_are_rollouts_and_old_failures_fall_before(live):
     report, _ = live
-    rows = {r["workload"]: r for r in report["timeline"]["workloads"]}
+    rows = {r["workload"]: r for r in report["failureTimeline"]["workloads"]}
     api = rows["taskflow-api"]
     assert any(m["kind"] == "rollout" for m in api["marks"])
     # the demo's records are from 2026-11-27: before the window, not drawn, not "first"
