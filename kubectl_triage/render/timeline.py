@@ -87,30 +87,38 @@ def timeline_text(
     label_w = max(min(label_w, width - _GAP - int(timeline["minutes"])), min(label_w, LABEL_MIN))
     grid = grid_for(timeline, columns=width - label_w - _GAP)
     ramp, glyphs = (ASCII_RAMP, ASCII_MARKS) if ascii_only else (UNICODE_RAMP, UNICODE_MARKS)
-    sums = {id(r): grid.sums(r["failing"]) for r in rows}
-    top = max((max(s) for s in sums.values()), default=0)
+    sums = [grid.sums(r["failing"]) for r in rows]
+    top = max(max(s) for s in sums)
     unit = "minute" if grid.per == 1 else f"{grid.per} min"
     what = f"  failing log records per {unit}, {grid.start:%Y-%m-%d} UTC" + (
         f" ({ramp[-1]} = {top})" if top else ""
     )
     lines = [paint("TIMELINE", bright=True) + _cut(what, width - len("TIMELINE"), ascii_only)]
     pad = " " * (label_w + _GAP)
-    for row, name in list(zip(rows, names, strict=True))[:MAX_ROWS]:
+    for row, name, counts in list(zip(rows, names, sums, strict=True))[:MAX_ROWS]:
         marks = _marks(row["marks"], grid, glyphs)
         # a row with no failing record carries its marks on its own line
-        bars = "".join(_bar(n, top, ramp) for n in sums[id(row)]) if row["total"] else marks
+        bars = "".join(_bar(n, top, ramp) for n in counts) if row["total"] else marks
         lines.append((_cut(name, label_w, ascii_only).ljust(label_w) + " " * _GAP + bars).rstrip())
         if row["marks"] and row["total"]:
             lines.append((pad + marks).rstrip())
     if len(rows) > MAX_ROWS:
-        lines.append(pad + f"... and {len(rows) - MAX_ROWS} more workloads (-o json)")
-    axis, labels = _axis(grid, end=_time(timeline["end"]), ascii_only=ascii_only)
-    lines += [pad + axis, (pad + labels).rstrip()]
-    used = {m["kind"] for r in rows for m in r["marks"]}
+        more = f"... and {len(rows) - MAX_ROWS} more workloads (-o json, -o html)"
+        lines.append(_cut(pad + more, width, ascii_only))
+    return "\n".join(lines + _footer(grid, rows, end=timeline["end"], pad=pad, width=width,
+                                      ascii_only=ascii_only))
+
+
+def _footer(grid: Grid, rows: Sequence[Mapping[str, Any]], *, end: str, pad: str, width: int,
+            ascii_only: bool) -> list[str]:
+    """The time axis, its labels and the legend of the marks shown."""
+    axis, labels = _axis(grid, end=_time(end), ascii_only=ascii_only)
+    glyphs = ASCII_MARKS if ascii_only else UNICODE_MARKS
+    used = {m["kind"] for r in rows[:MAX_ROWS] for m in r["marks"]}
     legend = "   ".join(f"{glyphs[k]} {LEGEND[k]}" for k in MARKS if k in used)
-    if legend:
-        lines.append(_cut(pad + legend, width, ascii_only))
-    return "\n".join(lines)
+    return [pad + axis, (pad + labels).rstrip()] + (
+        [_cut(pad + legend, width, ascii_only)] if legend else []
+    )
 
 
 def row_label(row: Mapping[str, Any], timeline: Mapping[str, Any]) -> str:
