@@ -9,7 +9,8 @@ from kubectl_triage.collect.gather import LogOptions, log_refs
 from kubectl_triage.commands.common import Run
 from kubectl_triage.detectors import run_detectors
 from kubectl_triage.detectors.model import amended
-from kubectl_triage.incidents import present, story
+from kubectl_triage.evidence import Record
+from kubectl_triage.incidents import Present, present, story
 from kubectl_triage.incidents.timeline import timeline_of
 from kubectl_triage.report import TIMELINE_KEY, Report, sort_findings
 from kubectl_triage.source import LogWindow
@@ -35,6 +36,7 @@ def summary_report(run: Run, *, max_requests: int, since: timedelta | None = Non
     findings = amended(
         tally.findings(context=run.context_values(), workload_of=run.workload_of(pods)), detected
     )
+    records = evidence.records()
     return Report(
         context=run.source.context,
         namespace=run.namespace_label,
@@ -42,13 +44,9 @@ def summary_report(run: Run, *, max_requests: int, since: timedelta | None = Non
         findings=sort_findings([*findings, *detected.findings]),
         extra={
             **story(
-                run,
-                records=evidence.records(),
-                findings=detected.findings,
-                now=now,
-                amend=detected.amend,
+                run, records=records, findings=detected.findings, now=now, amend=detected.amend
             ).to_dict(),
-            **_timeline(run, now),
+            **_timeline(run, records, now),
         },
         gaps=tuple(
             evidence.gaps_of("deployments", "replicasets", "statefulsets")
@@ -64,6 +62,6 @@ def summary_report(run: Run, *, max_requests: int, since: timedelta | None = Non
     )
 
 
-def _timeline(run: Run, now) -> dict:
-    drawn = timeline_of(run, records=run.evidence.records(), now=now)
+def _timeline(run: Run, records: list[Record], now: Present) -> dict:
+    drawn = timeline_of(run, records=records, now=now)
     return {TIMELINE_KEY: drawn.to_dict()} if drawn else {}
