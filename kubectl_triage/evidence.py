@@ -214,6 +214,7 @@ class ReplicaSet:
     uid: str
     owners: tuple[Owner, ...]  # every ownerReference; the controller first
     revision: int  # deployment.kubernetes.io/revision, 0 when absent
+    created: datetime | None = None  # when this revision was rolled out
 
     @property
     def controller(self) -> Owner | None:

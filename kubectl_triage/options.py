@@ -50,6 +50,7 @@ BOOL_FLAGS = {
     "--no-headers",
 }
 _SHORT_VALUE = {f for f in VALUE_FLAGS if len(f) == 2}
+DEFAULT_COLUMNS = 80
 
 
 # Flags of a subcommand that share a global flag's spelling: after that subcommand's name they
@@ -119,6 +120,14 @@ class Environment:
 
             return max(shutil.get_terminal_size((80, 24)).columns, _NARROWEST)
         return 80
+
+    def unicode_wanted(self, *, no_color: bool) -> bool:
+        """Block characters and arrows, unless told plain (--no-color, NO_COLOR, a dumb
+        terminal) or stdout cannot encode them."""
+        if no_color or "NO_COLOR" in self.env or self.env.get("TERM") == "dumb":
+            return False
+        encoding = getattr(self.stdout, "encoding", None) or "utf-8"
+        return encoding.lower().replace("_", "-") in ("utf-8", "utf8")
 
     def colour_wanted(self, *, no_color: bool) -> bool:
         # NO_COLOR counts when set at all, even empty (no-color.org).

@@ -156,6 +156,9 @@ class Table:
 
 
 _ABSENT = frozenset({"-", "", "<none>"})
+# summary's and checklist's timeline in a report's extra (incidents/timeline.py); not
+# "timeline", which `trace` already names its records with
+TIMELINE_KEY = "failureTimeline"
 
 
 def _camel(column: str) -> str:

@@ -379,6 +379,9 @@ def test_completion_of_output_formats():
     assert answer("-o", "j") == (["json", "jsonpath="], ":4")  # as kubectl offers them
     assert answer("logs", "api", "--output", "") == (
         ["table", "wide", "json", "yaml", "markdown", "name", "jsonpath="], ":4")
+    assert answer("summary", "-o", "h") == (["html"], ":4")  # -o html: summary, checklist, demo
+    assert answer("-o", "h") == (["html"], ":4")
+    assert answer("dapr", "-o", "h") == ([], ":4")
     assert answer("--output=y") == (["--output=yaml"], ":4")
 
 

@@ -29,7 +29,9 @@ class PathArg(click.Path):
         return Path(super().convert(value, param, ctx))
 
 
-OUTPUTS = ("table", "wide", "json", "yaml", "markdown")
+OUTPUTS = ("table", "wide", "json", "yaml", "markdown", "html")
+# -o html is a page drawn around the incidents and the timeline: the reports with both.
+HTML_COMMANDS = ("summary", "checklist", "demo")
 # stern's default for non-following runs is 5; logs of a 100-pod namespace want more, and
 # the client's connection pool is sized to match.
 DEFAULT_MAX_REQUESTS = 20
@@ -168,6 +170,10 @@ def cli(ctx: click.Context, **flags: Any) -> None:
     by a table of known failure patterns, each with its cause, fix and next command."""
     env = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
     ctx.meta[_ENV_KEY] = env
+    if flags["output"] == "html" and ctx.invoked_subcommand not in HTML_COMMANDS:
+        raise click.UsageError(
+            f"-o html is only for summary, checklist and demo (not {ctx.invoked_subcommand})"
+        )
     ctx.obj = _options(flags, env)
 
 
@@ -295,6 +301,7 @@ def _emit(report: Any, *, redact: bool = True, gate: bool = False) -> None:
     options = RenderOptions(
         color=env.colour_wanted(no_color=opts.no_color), no_headers=opts.no_headers,
         redact=redact, width=env.columns(),
+        ascii_only=not env.unicode_wanted(no_color=opts.no_color),
     )
     env.stdout.write(render(report, opts.output, options))
     env.stdout.flush()

@@ -307,7 +307,8 @@ def _opts_override_demo() -> None:
     epilog="""\b
 Examples:
   kubectl triage summary -n taskflow
-  kubectl triage --demo summary -o markdown"""
+  kubectl triage --demo summary -o markdown
+  kubectl triage summary -n taskflow -o html > incident.html   # one page for a ticket"""
 )
 @click.option("--since", help=SINCE_HELP)
 def summary(since: str | None = None) -> None:

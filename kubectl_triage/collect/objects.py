@@ -222,6 +222,7 @@ def to_replicaset(item: dict[str, Any]) -> ReplicaSet:
         uid=meta.get("uid", ""),
         owners=tuple(Owner(r.get("kind", ""), r.get("name", ""), r.get("uid", "")) for r in refs),
         revision=int(revision) if revision.isdigit() else 0,
+        created=_time(meta.get("creationTimestamp")),
     )
 
 

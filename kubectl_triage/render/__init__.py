@@ -24,6 +24,7 @@ class RenderOptions:
     # Columns a table line may take (the terminal's; 80 for a pipe); None: no limit.
     width: int | None = 80
     template: str = ""  # of -o jsonpath=TEMPLATE
+    ascii_only: bool = False  # --no-color, NO_COLOR or a stdout that cannot encode UTF-8
 
 
 def output_kind(output: str) -> tuple[str, str]:
@@ -103,6 +104,12 @@ def _jsonpath(report: Report, options: RenderOptions) -> str:
     return execute(parse(options.template), report.to_dict())
 
 
+def _html(report: Report, options: RenderOptions) -> str:
+    from kubectl_triage.render.html import render_html
+
+    return render_html(report, options)
+
+
 RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
     "table": _table,
     "wide": _wide,
@@ -111,4 +118,5 @@ RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
     "markdown": _markdown,
     "name": _name,
     "jsonpath": _jsonpath,
+    "html": _html,
 }

@@ -14,7 +14,8 @@ from kubectl_triage.records import clean_line, one_line
 from kubectl_triage.render import RenderOptions, layout
 from kubectl_triage.render.incidents import incidents_text, overview_text
 from kubectl_triage.render.layout import column_kind, cut, cut_left, wrap, wrap_command
-from kubectl_triage.report import Finding, Report, Table
+from kubectl_triage.render.timeline import timeline_text
+from kubectl_triage.report import TIMELINE_KEY, Finding, Report, Table
 
 _EXAMPLE_LINES = 6  # lines of a trace shown under a finding: head and the final cause
 _MESSAGE_WIDTH = 110  # a record's one line in a table, before fitting to the terminal
@@ -64,6 +65,14 @@ def render_table(report: Report, options: RenderOptions) -> str:
         )
         parts.append(checks)  # a checklist's verdicts, before the evidence behind them
         checks = ""
+    parts.append(
+        timeline_text(
+            report.extra.get(TIMELINE_KEY),
+            width=options.width,
+            ascii_only=options.ascii_only,
+            paint=paint,
+        )
+    )
     parts.append(incidents_text(report.extra, safe=safe, paint=paint, width=width))
     for table in report.tables:
         parts.append(_section(table, options, all_namespaces=report.all_namespaces))
