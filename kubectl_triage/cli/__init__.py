@@ -283,6 +283,19 @@ def _progress() -> Callable[[int, int], None] | None:
     return show
 
 
+def _encodable(text: str, stream: Any) -> str:
+    """The text as the stream's encoding can write it (a latin-1 or ASCII terminal): an
+    ellipsis becomes "...", any other character it lacks "?", rather than a crash."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.replace("\u2026", "...").encode(encoding, "replace").decode(encoding)
+    except LookupError:  # an encoding Python does not know: write what we have
+        pass
+    return text
+
+
 def _emit(report: Any, *, redact: bool = True, gate: bool = False) -> None:
     from dataclasses import replace
 
@@ -303,7 +316,7 @@ def _emit(report: Any, *, redact: bool = True, gate: bool = False) -> None:
         redact=redact, width=env.columns(),
         ascii_only=not env.unicode_wanted(no_color=opts.no_color),
     )
-    env.stdout.write(render(report, opts.output, options))
+    env.stdout.write(_encodable(render(report, opts.output, options), env.stdout))
     env.stdout.flush()
     from kubectl_triage.evidence import Verdict
 
