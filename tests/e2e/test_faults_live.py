@@ -339,13 +339,23 @@ def codes_of(api: FaultyApi, *, after: int) -> list[int]:
     return out
 
 
+def release_after_429(api: FaultyApi, holder: InflightHolder, start: int) -> None:
+    deadline = time.monotonic() + 15
+    while 429 not in codes_of(api, after=start) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    holder.release()
+
+
 def test_throttled_reads_are_retried_after_retry_after(second_server, holder):
     api = second_server
     start = lines_of(api.cluster.run / f"{SECOND}.audit.log")
     started = time.monotonic()
     proc = triage(api, "status", "-n", NS, "-o", "json", "--request-timeout", "20s",
                   context="viewer")
-    threading.Timer(3.0, holder.release).start()  # the seat is freed after ~3 s
+    # The seat is freed once the plugin has been answered 429 (plus a second of retrying):
+    # a fixed delay raced the plugin's start-up on a loaded machine, which then never saw one.
+    threading.Thread(target=release_after_429, args=(api, holder, start), daemon=True).start()
     code, report, _, _ = finish(proc, started, 20 + SLACK)
     assert code == 0
     assert POD in json.dumps(report)
