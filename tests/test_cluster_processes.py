@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 CLUSTER = Path(__file__).resolve().parent / "cluster"
 sys.path.insert(0, str(CLUSTER))
 
@@ -53,6 +55,14 @@ def test_hosts_lines_name_each_service_that_selects_a_pod_with_an_address():
     pods = [(_pod({}, {"app": "redis"}), "198.18.7.2"), (_pod({}, {"app": "db"}, "other"), "x")]
     assert processes.service_hosts(services, pods) == [
         "198.18.7.2\tredis redis.orders redis.orders.svc redis.orders.svc.cluster.local"]
+
+
+def test_extra_hosts_map_a_service_name_to_a_loopback_address_only():
+    assert processes.extra_hosts({"postgres": "127.0.0.1"}, namespace="taskflow") == [
+        "127.0.0.1\tpostgres postgres.taskflow postgres.taskflow.svc "
+        "postgres.taskflow.svc.cluster.local"]
+    with pytest.raises(processes.ProcessError, match="only loopback addresses"):
+        processes.extra_hosts({"postgres": "10.96.12.4"}, namespace="taskflow")
 
 
 def test_crilog_writes_stdout_and_stderr_as_cri_lines(tmp_path):

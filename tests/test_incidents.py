@@ -400,3 +400,39 @@ def test_demo_callee_404_answers_and_server_500s_join_their_bugs(demo):
     assert "unhandled-exception" not in by_rule
     # counted as the findings are: failing records, not their INFO echoes
     assert (by_rule["wrong-endpoint"]["count"], by_rule["cloudevent-unwrap"]["count"]) == (11, 27)
+
+
+def test_a_refused_connection_by_address_is_tied_to_the_unserved_service_the_worker_named():
+    # reminder-worker's real output in the live incident (tests/e2e/test_taskflow_live.py):
+    # psycopg 3 resolves `postgres` itself, so its error names only the address; the worker's
+    # own start-up line names the Service, which no pod stands behind
+    from kubectl_triage.evidence import Level, LogRef, Record
+    from kubectl_triage.incidents.attribute import observe
+    from kubectl_triage.rules.load import builtin_rules
+
+    rules = {r.id: r for r in builtin_rules()}
+    t0 = datetime(2026, 12, 3, 18, 40, 58, tzinfo=timezone.utc)
+
+    def rec(pod: str, text: str, level: Level) -> Record:
+        return Record(text=text, level=level, message=text, time=t0, ref=LogRef("prod", pod, "w"))
+
+    start = rec("worker-1", "2026-12-03 18:40:58,097 INFO [reminder_worker.db] Connecting to "
+                "postgres:5432/taskflow as taskflow", Level.INFO)
+    refused = rec("worker-1", "sqlalchemy.exc.OperationalError: (psycopg.OperationalError) "
+                  'connection failed: connection to server at "127.0.0.1", port 5432 failed: '
+                  "Connection refused", Level.ERROR)
+    pods = [_pod("worker-1", "worker"), _pod("api-1", "api")]
+    nodes = {"worker-1": ("Deployment", "worker"), "api-1": ("Deployment", "api")}
+    services = [Service("prod", "postgres", {"app": "postgres"}, (5432,)),
+                Service("prod", "api", {"app": "api"}, (8000,))]
+    graph = build_graph(pods, services, records=[(nodes["worker-1"], start)])
+    (obs,) = observe([(refused, rules["db-connection"], "")],
+                     node_of=lambda r: nodes[r.ref.pod], graph=graph)
+    assert obs.callees == (("Service", "postgres"),)
+
+    # a Service with pods behind it is not guessed at: the failure stays the worker's own
+    start_api = rec("worker-1", "INFO Connecting to api:8000", Level.INFO)
+    graph = build_graph(pods, services, records=[(nodes["worker-1"], start_api)])
+    (obs,) = observe([(refused, rules["db-connection"], "")],
+                     node_of=lambda r: nodes[r.ref.pod], graph=graph)
+    assert obs.callees == ()

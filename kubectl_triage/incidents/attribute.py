@@ -164,6 +164,8 @@ def observe(
         if rule.id in SYMPTOMS or rule.id == WRONG_ENDPOINT:
             callees = graph.callees(record.text, namespace=namespace, caller=node)
             callees = callees or graph.callees_by_id(record.text, caller=node)
+            if rule.id in SYMPTOMS and rule.id != "service-no-endpoints":
+                callees = callees or graph.unserved_callees(node)
         acc.add(record, callees, detail=detail)
     return [acc.observation() for acc in accs.values()]
 

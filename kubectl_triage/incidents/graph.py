@@ -86,6 +86,13 @@ class ServiceGraph:
                 out += [n for n in order[order.index(caller) + 1 :] if n not in out]
         return out
 
+    def unserved_callees(self, caller: Node) -> list[Node]:
+        """The Services no pod stands behind that the caller's other records name
+        ("Connecting to postgres:5432"): the callee of a failed connection whose line gives
+        only an address (psycopg 3 resolves the name itself: `server at "10.96.12.4"`)."""
+        return list(dict.fromkeys(callee for (src, callee, kind) in self.edges
+                                  if src == caller and kind == "call" and callee[0] == "Service"))
+
     def callees(self, text: str, *, namespace: str, caller: Node | None = None) -> list[Node]:
         """The nodes a line names as the other end of a call, most explicit first."""
         if not _CUES.search(text):  # one pass instead of seven on most lines

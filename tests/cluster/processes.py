@@ -185,6 +185,21 @@ def service_hosts(services: list[dict], pods: list[tuple[dict, str]]) -> list[st
     return lines
 
 
+def extra_hosts(names: dict[str, str], *, namespace: str) -> list[str]:
+    """/etc/hosts lines of a stand-in entry's `hosts: {NAME: ADDRESS}`, with the Service name
+    forms as above: what a Service without endpoints resolves to from this pod. The address
+    must be a loopback one (the pod's own namespace, where nothing listens, refuses the
+    connection as kube-proxy does for a ClusterIP without endpoints); a 10.96.x ClusterIP
+    never: no kube-proxy runs here, and no traffic may leave the sandbox."""
+    lines = []
+    for name, address in names.items():
+        if not str(address).startswith("127."):
+            raise ProcessError(f"hosts: {name} -> {address}: only loopback addresses (127.x)")
+        lines.append(f"{address}\t{name} {name}.{namespace} {name}.{namespace}.svc "
+                     f"{name}.{namespace}.svc.cluster.local")
+    return lines
+
+
 def write_netns_etc(netns: str, *, pod_name: str, pod_ip: str, hosts: list[str]) -> Path:
     """/etc/netns/NETNS/{hosts,resolv.conf}: `ip netns exec` mounts them over /etc/. No DNS
     server answers here: resolv.conf names the namespace's own loopback, so a name not in

@@ -511,8 +511,10 @@ class Loader:
             services, [(body, self.pod_net[key]["ip"]) for key, body in self.pod_body.items()])
         for key in pending:
             net = self.pod_net[key]
+            extra = processes.extra_hosts((self.standin_for(ns, self.pod_body[key]) or {})
+                                          .get("hosts") or {}, namespace=ns)
             processes.write_netns_etc(net["netns"], pod_name=key[1], pod_ip=net["ip"],
-                                      hosts=hosts)
+                                      hosts=hosts + extra)
         for key in pending:
             standin = self.standin_for(ns, self.pod_body[key]) or {}
             for cname, spec in (standin.get("processes") or {}).items():
