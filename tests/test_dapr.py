@@ -88,3 +88,27 @@ def test_subs_flags_a_topic_published_with_no_subscriber(tmp_path):
                        "taskflow-api-7c9d8f6b5-x2x7k but no app subscribes to it: its messages "
                        "are dropped"]
     assert not any("task-events" in f["detail"] for f in report["findings"])
+
+
+def test_an_app_that_serves_no_dapr_subscribe_declares_none_and_leaves_no_gap(tmp_path):
+    """FastAPI without programmatic subscriptions answers /dapr/subscribe with 404 (as the
+    real taskflow-api does): daprd reads that as none, and so must checklist and dapr subs."""
+    import json
+    import shutil
+
+    from kubectl_triage.bundle import demo_path
+
+    bundle = tmp_path / "demo"
+    shutil.copytree(demo_path(), bundle)
+    for pod in ("taskflow-api-7c9d8f6b5-q8z4m", "taskflow-api-7c9d8f6b5-x2x7k"):
+        path = bundle / "taskflow" / pod / "probes.json"
+        probes = json.loads(path.read_text())
+        for probe in probes["probes"]:
+            if probe["path"] == "/dapr/subscribe":
+                probe.update(status=404, body='{"detail":"Not Found"}')
+        path.write_text(json.dumps(probes))
+    for args in (("checklist",), ("dapr", "subs", "taskflow-api")):
+        result = run("--bundle", str(bundle), *args, "-o", "json")
+        assert result.code in (0, 3), result.stderr
+        gaps = json.dumps(result.json().get("gaps", []))
+        assert "/dapr/subscribe" not in gaps, (args, gaps)

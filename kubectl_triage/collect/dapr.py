@@ -51,10 +51,13 @@ def read_app_subscribe(source: Evidence, found: DaprApp, *, port: int) -> None:
     result = _get(
         source, found, port=port, path="/dapr/subscribe", container=found.target.container.name
     )
+    if result is not None and result.status == 404:
+        # An app without programmatic subscriptions serves no /dapr/subscribe; daprd reads
+        # the 404 as "none", and so does the report: an answer, not a gap.
+        found.subscribe = []
+        return
     data = _json_or_gap(result, found, "app /dapr/subscribe") if result else None
-    found.subscribe = (
-        data if isinstance(data, list) else ([] if result and result.status == 404 else None)
-    )
+    found.subscribe = data if isinstance(data, list) else None
 
 
 def _get(
