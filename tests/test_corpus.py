@@ -94,7 +94,22 @@ def test_the_allow_lists_name_real_excerpts():
     assert set(KNOWN_MISSES.get("inexact", {})) <= positive
     assert set(KNOWN_MISSES.get("loud", {})) <= ids - positive
     assert sum(e["id"].startswith("s") for e in EXCERPTS) == 135  # dev.jsonl
-    assert len(EXCERPTS) == 930
+    assert len(EXCERPTS) == 1017
+
+
+def test_the_corpus_holds_the_floor_issue_9_sets():
+    # At least 700 excerpts, 30% benign, and every rule id expected first by at least 12
+    # excerpts from at least 3 source projects (owner/repo), so no rule is judged on one
+    # project's wording.
+    assert len(EXCERPTS) >= 700
+    benign = sum(not e["expect"] for e in EXCERPTS)
+    assert benign / len(EXCERPTS) >= 0.30, f"{benign} of {len(EXCERPTS)} benign"
+    by_rule: dict[str, list[str]] = {}
+    for e in POSITIVES:
+        by_rule.setdefault(e["expect"][0], []).append(re.split(r"[#:]", e["source"], maxsplit=1)[0])
+    for rule in builtin_rules():
+        projects = by_rule.get(rule.id, [])
+        assert len(projects) >= 12 and len(set(projects)) >= 3, (rule.id, len(projects))
 
 
 def test_the_corpus_files_are_well_formed():
