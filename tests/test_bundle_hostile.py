@@ -180,3 +180,16 @@ def test_unbalanced_selector_on_a_bundle_is_one_line():
     result = run("--demo", "status", "-l", "(((((")
     assert result.code == 1 and result.stderr.count("\n") == 1
     assert "unable to parse requirement" in result.stderr
+
+
+@pytest.mark.parametrize("labels", [[None], "app=web", {"app": None, "tier": 3}])
+def test_labels_of_any_shape_give_a_summary(demo_copy, labels):
+    """The service graph matches Services to pods by labels: a list or null values there
+    (hypothesis found `"labels": [null]`) must not end in an internal error."""
+    pods = _pods(demo_copy)
+    for item in pods["items"]:
+        item["metadata"]["labels"] = labels
+    (demo_copy / "taskflow" / "pods.json").write_text(json.dumps(pods))
+    result = run("--bundle", str(demo_copy), "summary", "-o", "json")
+    assert result.code in (0, 3) and "internal error" not in result.stderr, result.stderr
+    assert result.json()["incidents"]

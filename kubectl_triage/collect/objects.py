@@ -27,6 +27,15 @@ def _time(value: Any):
     return parse_time(value) if isinstance(value, str) and value else None
 
 
+def _str_map(value: Any) -> dict[str, str]:
+    """Labels, annotations, a selector: a map of strings, whatever a bundle or dump holds
+    (a list, null values) so that nothing downstream meets a shape the API never sends."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v if isinstance(v, str) else "" if v is None else str(v)
+            for k, v in value.items()}
+
+
 def controller_of(meta: dict[str, Any]) -> Owner | None:
     refs = meta.get("ownerReferences") or []
     ref = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
@@ -84,8 +93,8 @@ def to_pod(item: dict[str, Any], rs_owners: dict[str, Owner]) -> Pod:
         phase=status.get("phase", "Unknown"),
         node=spec.get("nodeName", ""),
         created=_time(meta.get("creationTimestamp")),
-        labels=meta.get("labels") or {},
-        annotations=meta.get("annotations") or {},
+        labels=_str_map(meta.get("labels")),
+        annotations=_str_map(meta.get("annotations")),
         owner=owner,
         workload=workload,
         containers=tuple(containers),
@@ -215,7 +224,7 @@ def to_replicaset(item: dict[str, Any]) -> ReplicaSet:
     meta = item["metadata"]
     # the controller first: it is the owner a pod or an event rolls up to
     refs = sorted(meta.get("ownerReferences") or [], key=lambda r: not r.get("controller"))
-    revision = (meta.get("annotations") or {}).get("deployment.kubernetes.io/revision", "0")
+    revision = _str_map(meta.get("annotations")).get("deployment.kubernetes.io/revision", "0")
     return ReplicaSet(
         namespace=meta.get("namespace", ""),
         name=meta.get("name", ""),
@@ -231,7 +240,7 @@ def to_service(item: dict[str, Any]) -> Service:
     return Service(
         namespace=meta.get("namespace", ""),
         name=meta.get("name", ""),
-        selector=spec.get("selector") or {},
+        selector=_str_map(spec.get("selector")),
         target_ports=tuple(
             p["targetPort"] for p in spec.get("ports") or [] if isinstance(p.get("targetPort"), int)
         ),
@@ -248,7 +257,7 @@ def to_endpoint_slice(item: dict[str, Any]) -> EndpointSlice:
     )
     return EndpointSlice(
         namespace=meta.get("namespace", ""),
-        service=(meta.get("labels") or {}).get("kubernetes.io/service-name", ""),
+        service=_str_map(meta.get("labels")).get("kubernetes.io/service-name", ""),
         ready=ready,
     )
 
