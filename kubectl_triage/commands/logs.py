@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kubectl_triage.collect.gather import LogOptions, log_refs, resolve_target
 from kubectl_triage.commands.common import Run
-from kubectl_triage.detectors import run_detectors
+from kubectl_triage.detectors import judge_of, run_detectors
 from kubectl_triage.detectors.model import amended
 from kubectl_triage.errors import NotFound
 from kubectl_triage.evidence import Level, LogRef, Record
@@ -19,7 +19,7 @@ from kubectl_triage.split import read_chunks, scan_file
 
 _RECORD_COLUMNS = ("time", "pod", "container", "level", "rule", "message")
 # The detectors whose measurements a logs report carries (names of detectors.REGISTRY).
-DETECTORS = ("openapi",)
+DETECTORS = ("openapi", "timezone")
 
 
 def logs_report(run: Run, *, target: str | None, selector: str, options: LogOptions) -> Report:
@@ -31,16 +31,19 @@ def logs_report(run: Run, *, target: str | None, selector: str, options: LogOpti
     refs = log_refs(pods, options)
     tally = run.tally()
     listing = options.all_lines or options.grep  # a table of records, in time order
-    result = run.evidence.logs(
-        refs, options=options, progress=run.progress, sink=None if listing else tally.add_all
-    )
-    tables = (_records_table(tally, result.records),) if listing else ()
+    result = run.evidence.logs(refs, options=options, progress=run.progress)
+    # first: the records a detector judges (timezone) are counted as it judged them
+    detected = run_detectors(run, DETECTORS)
+    if listing:
+        tables = (_records_table(tally, result.records),)
+    else:
+        tables = ()
+        tally.add_all(result.records)
     tally.add_all(status_records(pods))
     names = {p.name for p in pods}
     recorded = [g for g in run.source.recorded_gaps() if not g.pod or g.pod in names]
     workload = target.rpartition("/")[2] if target else ""
     groups = tally.groups()
-    detected = run_detectors(run, DETECTORS)
     findings = amended(
         tally.findings(context=run.context_values(workload), workload_of=run.workload_of(pods)),
         detected,
@@ -86,7 +89,8 @@ def analyze_report(
 ) -> Report:
     """The rules over stdin (`chunks`) or a file (`path`: big ones scanned by several
     processes, cut at record boundaries)."""
-    tally = Tally(ruleset, min_level=Level.WARNING)
+    # the detectors that judge one record at a time, as each passes (nothing is kept)
+    tally = Tally(ruleset, min_level=Level.WARNING, classify=judge_of(ruleset, DETECTORS))
     ref = LogRef("", name, "")
     if path is not None and not all_lines:
         tally.add_all(scan_file(path, prefilter=ruleset.prefilter, ref=ref, keep=tally.keeps))

@@ -1,6 +1,4 @@
-"""Checks that need code rather than a pattern.
-
-`timezone`: a job that runs a whole number of hours (1 to 14) away from when it was due is
+"""`timezone`: a job that runs a whole number of hours (1 to 14) away from when it was due is
 almost always a naive local time taken as UTC (or the reverse). The detector finds that
 offset in the forms the failure takes:
 
@@ -14,7 +12,11 @@ It stays quiet on times that are merely planned (no firing word), TTLs and expir
 due/late word), runs on time and runs late by minutes. The naive-vs-aware errors of the
 runtimes are patterns of the `timezone` row, not code.
 
-A detector returns (rule id, detail) or None; the rule's row in the table gives the title,
+It judges the run's log records one at a time, where the table names no specific rule
+(an INFO "firing reminder" line is the evidence here, whatever level the app logged it at):
+`detect(run)` over the records the view read, which become the run's judgement of those
+records (every tally and the incidents count them); `judge(record)` is the same test for
+a stream that keeps no Evidence (`analyze`). The `timezone` row gives the finding's title,
 cause, fix and next commands.
 """
 
@@ -22,9 +24,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
+from kubectl_triage.detectors.model import Detected, Detector, judged_records
 from kubectl_triage.evidence import Record
 from kubectl_triage.records import parse_time
+
+if TYPE_CHECKING:
+    from kubectl_triage.commands.common import Run
+
+RULE = "timezone"
 
 # Words a record must hold for the detector to look at it; lower-case, for the prefilter.
 LITERALS = ("due_at", "due=", "due:", "due at", "scheduled_for", "scheduled_at", "scheduled for",
@@ -69,14 +78,20 @@ _UNITS = {"h": 3600, "hour": 3600, "hr": 3600, "m": 60, "min": 60, "minute": 60,
           "s": 1, "sec": 1, "second": 1, "ms": 0.001}
 
 
-def detect(record: Record, lowered: str) -> tuple[str, str] | None:
+def judge(record: Record) -> str | None:
+    """What is off by whole hours in this record (its detail), or None."""
+    lowered = record.text.lower()
     if not any(w in lowered for w in LITERALS):
         return None
     for check in (_due_and_fired, _lateness):
         found = check(record)
         if found:
-            return ("timezone", found)
+            return found
     return None
+
+
+def detect(run: Run) -> Detected:
+    return Detected(verdicts=judged_records(run, run.evidence.records(), DETECTOR))
 
 
 def _due_and_fired(record: Record) -> str | None:
@@ -141,3 +156,13 @@ def _whole_hours(delta: timedelta) -> int:
         return 0
     off = abs(delta - timedelta(hours=hours))
     return hours if off <= _TOLERANCE else 0
+
+
+DETECTOR = Detector(
+    "timezone",
+    (RULE,),
+    detect,
+    "jobs run a whole number of hours off their due time",
+    literals=LITERALS,
+    judge=judge,
+)
