@@ -35,12 +35,24 @@ OFF_BY_HOURS = [
     'started_at="Wed, 05 Feb 2020 12:00:04 +0100"',
     # a space before the zone, "UTC" and "GMT" spelled out
     "INFO job=digest executed_at=2024-05-01 11:00:02 UTC due_at=2024-05-01 09:00:00 GMT",
+    # JSON fields; Unix seconds; an hours-only offset; UTC+2; expected/actual
+    '{"level":"info","msg":"job fired","due_at":"2024-05-01T09:00:00Z",'
+    '"fired_at":"2024-05-01T11:00:00Z"}',
+    "INFO job fired due_at=1714554000 fired_at=1714561200",
+    "INFO reminder sent scheduled_at=2024-05-01T09:00:00+02 started_at=2024-05-01T09:00:03Z",
+    "INFO task fired scheduled_time=2024-05-01T09:00:00 UTC+2 run_time=2024-05-01T09:00:00Z",
+    "INFO Job started, expected_at=2024-05-01T09:00:00-05:00 actual=2024-05-01T09:00:00Z",
+    # Go's time.String() on both sides
+    "INFO firing job scheduled for 2024-05-01 09:00:00 +0000 UTC "
+    "now=2024-05-01 11:00:01 +0000 UTC",
     # a scheduler's own lateness, in APScheduler's, Go's and plain words
     'WARNING:apscheduler.executors.default:Run time of job "send_digest (trigger: '
     'cron[hour=\'9\'])" was missed by 2:00:03.120',
     'level=warn msg="job ran late" job=report late by 1h0m2s',
     "WARN job nightly delayed by 7200 seconds",
     "WARN reminder 12 is 3 hours late",
+    'level=warn msg="cron run is late" job=digest lateness=2h0m1s',
+    "WARN trigger fired 2h0m0.5s late",
     # naive against aware, in Python's, pandas', .NET/Npgsql's and Java's words
     "TypeError: can't compare offset-naive and offset-aware datetimes",
     "TypeError: Cannot compare tz-naive and tz-aware datetime-like objects",
@@ -61,6 +73,12 @@ ON_TIME_OR_NOT_A_RUN = [
     "INFO session expires in 1h, ttl 3600 s",
     'level=info msg="jwt refreshed" exp=2024-05-01T12:00:00Z iat=2024-05-01T09:00:00Z',
     "WARN job nightly delayed by 90 minutes",
+    "INFO fired job due_at=1714554000 fired_at=1714554030",
+    "INFO retry scheduled with delay=2h for job nightly",
+    'level=warn msg="cron run is late" job=digest lateness=4m10s',
+    "WARN trigger fired 30s late",
+    "INFO job fired 3 days late due_at=2024-04-28T09:00:00Z fired_at=2024-05-01T09:00:00Z",
+    "INFO reminder sent scheduled_at=2024-05-01T09:00:00+02 started_at=2024-05-01T07:00:03Z",
 ]
 
 

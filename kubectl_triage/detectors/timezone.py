@@ -36,15 +36,20 @@ if TYPE_CHECKING:
 RULE = "timezone"
 
 # Words a record must hold for the detector to look at it; lower-case, for the prefilter.
-LITERALS = ("due_at", "due=", "due:", "due at", "scheduled_for", "scheduled_at", "scheduled for",
-            "scheduled time", "run_at", "remind_at", "fire_at", "eta=", "next_run",
-            "trigger_time", "fire_time", "missed by", "late by", "delayed by", "hours late",
-            "hour late", "hours early", "hour early", "hours behind", "hour behind")
+LITERALS = ("due_at", "due_time", "due=", "due:", "due at", "scheduled_for", "scheduled_at",
+            "scheduled_time", "scheduled for", "scheduled time", "run_at", "remind_at",
+            "fire_at", "eta=", "eta:", '"eta"', "next_run", "trigger_time", "fire_time",
+            "expected_at", "missed by", "late by", "delayed by", "missed_by", "late_by",
+            "lateness", "hours late", "hour late", "hours early", "hour early", "hours behind",
+            "hour behind", "s late", "m late", "h late")
 
+# A zone as the runtimes print it: Z, UTC, GMT, +hh:mm, +hhmm, +hh, UTC+2, GMT+02:00.
+_ZONE = r"(?:(?:UTC|GMT)[+-]\d{1,2}(?::?\d\d)?|Z|UTC|GMT|[+-]\d\d(?::?\d\d)?)"
 _TIME = (
-    r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?: ?(?:Z|UTC|GMT|[+-]\d\d:?\d\d))?"
+    r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?: ?" + _ZONE + r"(?![\w:]))?"
     r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d"
-    r" (?:[+-]\d{4}|GMT|UTC))"
+    r" (?:[+-]\d{4}|GMT|UTC)"
+    r"|(?<![\d.])(?:\d{10}(?:\.\d{1,9})?|\d{13})(?![\d.]))"  # Unix seconds or milliseconds
 )
 _DUE = re.compile(
     r"\b(?:due(?:_at|_time)?|scheduled(?:_for|_at|_time)?|scheduled (?:for|time)|run_at"
@@ -63,13 +68,19 @@ _FIRING = re.compile(
     r"|process(?:ed|ing))\b",
     re.IGNORECASE,
 )
-# "missed by 2:00:03.1", "late by 1h0m2s", "delayed by 7200 seconds", "3 hours late"
-_LATE = re.compile(
-    r"\b(?:missed|late|delayed|behind)(?: schedule)? by:? ?"
+# 2:00:03.1, 7200 seconds, 2 hours, 1h0m2s (Go), 90m, 7200s
+_DURATION = (
     r"(\d+:\d\d:\d\d(?:\.\d+)?"
     r"|\d+(?:\.\d+)? ?(?:hours?|hrs?|minutes?|mins?|seconds?|secs?|ms)"
     r"|\d+h(?:\d+m)?(?:\d+(?:\.\d+)?s)?|\d+m(?:\d+(?:\.\d+)?s)?|\d+(?:\.\d+)?s)\b"
-    r"|\b(\d+(?:\.\d+)?) hours? (?:late|early|behind|ahead)\b",
+)
+# "missed by 2:00:03.1", "late by 1h0m2s", "delayed by 7200 seconds", "lateness=2h0m1s",
+# "fired 2h0m0.5s late", "3 hours late"
+_LATE = re.compile(
+    r"\b(?:missed|late|delayed|behind)(?: schedule)? by:? ?" + _DURATION
+    + r"|\b(?:lateness|late_by|missed_by|delayed_by)[\"']?\s*[=:]\s*[\"']?" + _DURATION
+    + r"|(?<![\w.:])" + _DURATION + r" (?:late|behind schedule)\b"
+    + r"|\b(\d+(?:\.\d+)?) hours? (?:late|early|behind|ahead)\b",
     re.IGNORECASE,
 )
 _TOLERANCE = timedelta(minutes=2)  # a job runs a little after its due time
@@ -113,10 +124,12 @@ def _due_and_fired(record: Record) -> str | None:
 
 def _lateness(record: Record) -> str | None:
     for m in _LATE.finditer(record.text):
-        stated = m.group(1) or (f"{m.group(2)} hours" if m.group(2) else "")
+        duration = m.group(1) or m.group(2) or m.group(3)
+        hours_stated = m.group(4)
+        stated = duration or (f"{hours_stated} hours" if hours_stated else "")
         if not stated:
             continue
-        seconds = _seconds(m.group(1)) if m.group(1) else float(m.group(2)) * 3600
+        seconds = _seconds(duration) if duration else float(hours_stated) * 3600
         hours = _whole_hours(timedelta(seconds=seconds))
         if hours:
             return f"late by {stated}: {abs(hours)}h, the size of a zone offset"
@@ -125,6 +138,15 @@ def _lateness(record: Record) -> str | None:
 
 def _parse(text: str) -> datetime | None:
     text = text.strip()
+    if text.replace(".", "", 1).isdigit():  # Unix time: 13 digits are milliseconds
+        seconds = float(text) / 1000 if len(text) == 13 else float(text)
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    zone = re.search(r" ?(?:UTC|GMT)([+-])(\d{1,2})(?::?(\d\d))?$", text)
+    if zone:  # UTC+2, GMT+02:00 -> +02:00
+        sign, hh, mm = zone.groups()
+        text = text[: zone.start()] + f"{sign}{int(hh):02d}:{mm or '00'}"
+    if re.search(r":\d\d(?:[.,]\d+)? ?[+-]\d\d$", text):
+        text += ":00"  # +02 -> +02:00
     if text[:3].isalpha():  # RFC 2822
         for fmt in ("%a, %d %b %Y %H:%M:%S %z", "%a, %d %b %Y %H:%M:%S %Z"):
             try:
