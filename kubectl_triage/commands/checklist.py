@@ -45,19 +45,20 @@ def checklist_report(
     detected = run_detectors(run, DETECTORS)
     app_tally, sidecar_tally, event_tally, everything = (run.tally() for _ in range(4))
     sidecars = {(p.name, c.name) for p in evidence.pods for c in p.containers if c.sidecar}
-    for record in logs.records:
+    records = now.current_logs(logs.records)  # not those of pods an old rollout left
+    for record in records:
         is_sidecar = record.ref and (record.ref.pod, record.ref.container) in sidecars
         (sidecar_tally if is_sidecar else app_tally).add(record)
     event_tally.add_all(event_records(now.events))
     owners = run.workload_of(evidence.pods)  # pod name -> the workload that owns it
-    everything.add_all([*logs.records, *now.records()])
+    everything.add_all([*records, *now.records()])
     table_findings = amended(
         everything.findings(context=run.context_values(), workload_of=owners), detected
     )
-    findings = _ranked(table_findings, symptom, _symptom_rules(run, logs.records, symptom))
+    findings = _ranked(table_findings, symptom, _symptom_rules(run, records, symptom))
     step = {c.step: c for c in detected.checks}
     told = story(
-        run, records=logs.records, findings=detected.findings, now=now, amend=detected.amend
+        run, records=records, findings=detected.findings, now=now, amend=detected.amend
     )
     checks = (
         step["pods"],

@@ -28,7 +28,7 @@ def summary_report(run: Run, *, max_requests: int, since: timedelta | None = Non
     now = present(run, since=since)  # what is over is history, not a finding
     # first: the records a detector judges (timezone) are counted as it judged them
     detected = run_detectors(run, DETECTORS)
-    tally.add_all(logs.records)
+    tally.add_all(now.current_logs(logs.records))
     tally.add_all(now.records())
     workloads = sorted({p.workload_name for p in pods})
     findings = amended(
