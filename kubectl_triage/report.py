@@ -173,6 +173,10 @@ class Report:
     notes: tuple[str, ...] = ()  # one-line facts about the run ("read 3 pods, 6 logs")
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # a gap is said once, however many of a view's readings heard of it
+        object.__setattr__(self, "gaps", tuple(dict.fromkeys(self.gaps)))
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "apiVersion": "triage/v1",

@@ -150,6 +150,4 @@ def _errors_since_start(run: Run, pods: list[Pod]) -> tuple[Tally, list[Gap]]:
     detected = run_detectors(run, DETECTORS)  # first: its verdicts are counted as such
     tally = run.tally()
     tally.add_all(logs.records)
-    names = {p.name for p in pods}
-    recorded = [g for g in run.source.recorded_gaps() if not g.pod or g.pod in names]
-    return tally, [*logs.gaps, *recorded, *detected.gaps]
+    return tally, [*logs.gaps, *detected.gaps]
