@@ -19,9 +19,9 @@ from kubectl_triage.rules.load import load_rules
 from tests.helpers import run
 
 # Every command module that names detectors, and so must agree with the registry.
-VIEWS = ("summary", "checklist", "logs", "verify")
+VIEWS = ("summary", "checklist", "logs", "verify", "follow")
 # The views that count log records: each runs every detector that judges records.
-COUNTING = ("summary", "checklist", "logs", "verify")
+COUNTING = ("summary", "checklist", "logs", "verify", "follow")
 
 
 def _demo_run(source: Any = None) -> Run:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from kubectl_triage.collect.gather import LogOptions, log_refs, resolve_target
 from kubectl_triage.commands.common import Run
+from kubectl_triage.detectors import judge_of
 from kubectl_triage.errors import TriageError, UsageError
 from kubectl_triage.evidence import Level, LogRef, Record
 from kubectl_triage.records import clean_line, group_lines, one_line
@@ -17,6 +18,8 @@ from kubectl_triage.rules.engine import Match
 from kubectl_triage.scan import decoded_lines
 
 _DONE = object()
+# The detectors that judge each record as it arrives (names of detectors.REGISTRY).
+DETECTORS = ("timezone",)
 
 
 def follow_logs(
@@ -41,6 +44,7 @@ def follow_logs(
     inbox: queue.Queue = queue.Queue()
     for ref in refs:
         threading.Thread(target=_pump, args=(run, ref, options, inbox), daemon=True).start()
+    judge = judge_of(run.ruleset, DETECTORS)  # the table, then the detectors' record judge
     shown, open_logs = 0, len(refs)
     while open_logs:
         ref, item = inbox.get()
@@ -49,7 +53,7 @@ def follow_logs(
         elif isinstance(item, TriageError):
             warn(f"warning: stopped following {ref.describe()}: {item.message}")
         else:
-            match = run.ruleset.classify(item)
+            match = judge(item)
             if options.all_lines or match or item.level >= Level.WARNING:
                 write(_json_line(item, match) if as_json else _line(item, match))
                 shown += 1
