@@ -65,5 +65,5 @@ def run_detectors(run: Run, names: tuple[str, ...]) -> Detected:
 
 def judge_of(ruleset: RuleSet, names: tuple[str, ...]) -> Callable[[Record], Match | None]:
     """The table and the named detectors that judge one record at a time, for a stream
-    that keeps no Evidence (analyze)."""
+    that keeps no Evidence (analyze, logs -f)."""
     return record_judge(ruleset, (REGISTRY[n] for n in names))
