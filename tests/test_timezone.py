@@ -39,6 +39,8 @@ OFF_BY_HOURS = [
     '{"level":"info","msg":"job fired","due_at":"2024-05-01T09:00:00Z",'
     '"fired_at":"2024-05-01T11:00:00Z"}',
     "INFO job fired due_at=1714554000 fired_at=1714561200",
+    '{"level":"info","msg":"task started","eta":"2024-05-01T09:00:00+02:00",'
+    '"started_at":"2024-05-01T09:00:00Z"}',
     "INFO reminder sent scheduled_at=2024-05-01T09:00:00+02 started_at=2024-05-01T09:00:03Z",
     "INFO task fired scheduled_time=2024-05-01T09:00:00 UTC+2 run_time=2024-05-01T09:00:00Z",
     "INFO Job started, expected_at=2024-05-01T09:00:00-05:00 actual=2024-05-01T09:00:00Z",
