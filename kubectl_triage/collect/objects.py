@@ -84,8 +84,8 @@ def to_pod(item: dict[str, Any], rs_owners: dict[str, Owner]) -> Pod:
         phase=status.get("phase", "Unknown"),
         node=spec.get("nodeName", ""),
         created=_time(meta.get("creationTimestamp")),
-        labels=meta.get("labels") or {},
-        annotations=meta.get("annotations") or {},
+        labels=_strings(meta.get("labels")),
+        annotations=_strings(meta.get("annotations")),
         owner=owner,
         workload=workload,
         containers=tuple(containers),
@@ -94,6 +94,14 @@ def to_pod(item: dict[str, Any], rs_owners: dict[str, Owner]) -> Pod:
         conditions=conditions,
         condition_reasons=reasons,
     )
+
+
+def _strings(value: Any) -> dict[str, str]:
+    """Labels or annotations as the API server guarantees them (string to string); a bundle
+    or dump edited by hand may hold anything there, and a pod is still read."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def _container(
