@@ -69,9 +69,17 @@ FAILURES = [
 ]
 
 
-def make_log(path: Path, megabytes: int, *, alarming: bool = False) -> Path:
+# `kubectl logs --prefix` of four containers (the prefixed mix)
+PREFIXES = tuple(f"[pod/taskflow-api-7c9d8f6b5-{p}/{c}] " for p in ("q8z4m", "x2x7k")
+                 for c in ("api", "daprd"))
+
+
+def make_log(path: Path, megabytes: int, *, alarming: bool = False,
+             prefixed: bool = False) -> Path:
     """Mostly normal traffic, 3 failures in 1,000 lines; `alarming`: one line in five also
-    carries an empty error field, as structured loggers write on every line."""
+    carries an empty error field, as structured loggers write on every line; `prefixed`:
+    each entry (all its lines) behind a `kubectl logs --prefix` prefix of one of four
+    containers, as `analyze` reads them apart."""
     if path.exists() and path.stat().st_size >= megabytes * 1_000_000:
         return path
     rng = random.Random(7)
@@ -92,7 +100,11 @@ def make_log(path: Path, megabytes: int, *, alarming: bool = False) -> Path:
                 pool = FAILURES if roll < 0.003 else BENIGN if roll < 0.02 else NORMAL
                 if alarming and 0.02 <= roll < 0.22:
                     pool = ALARMING
-                lines.append("2026-11-27T22:41:03.120458000Z " + rng.choice(pool).format(**fields))
+                entry = "2026-11-27T22:41:03.120458000Z " + rng.choice(pool).format(**fields)
+                if prefixed:
+                    prefix = rng.choice(PREFIXES)
+                    entry = "\n".join(prefix + line for line in entry.split("\n"))
+                lines.append(entry)
             block = "\n".join(lines) + "\n"
             out.write(block)
             written += len(block)
@@ -138,7 +150,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000", help="log sizes in MB")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/kubectl-triage-bench"))
     parser.add_argument("--mixes", default="sparse,alarming",
-                        help="sparse: 2%% alarming-looking lines; alarming: 22%%")
+                        help="sparse: 2%% alarming-looking lines; alarming: 22%%; "
+                        "prefixed: sparse behind kubectl --prefix prefixes")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     triage = shutil.which("kubectl-triage") or sys.exit("kubectl-triage not on PATH")
@@ -153,7 +166,8 @@ def main() -> None:
         print("kubectl not on PATH: start-up comparison skipped")
 
     for size, mix in ((int(s), m) for s in args.sizes.split(",") for m in args.mixes.split(",")):
-        log = make_log(args.workdir / f"app-{mix}-{size}MB.log", size, alarming=mix == "alarming")
+        log = make_log(args.workdir / f"app-{mix}-{size}MB.log", size,
+                       alarming=mix == "alarming", prefixed=mix == "prefixed")
         mb = log.stat().st_size / 1e6
         runs = args.runs if size <= 200 else 1
         ours, theirs = side_by_side(

@@ -146,14 +146,16 @@ class Audit:
         return {"requests": requests, "containers": len(containers), "failed": failed}
 
 
-def timed(cmd: list[str], env: dict[str, str], out: Path) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS (KiB) and exit code of one run of cmd, stdout to out."""
+def timed(cmd: list[str], env: dict[str, str], out: Path) -> tuple[float, float, int, int]:
+    """Wall seconds, CPU seconds (user + system of the process and its children: for the
+    loop, every kubectl and grep), peak RSS (KiB) and exit code of one run of cmd."""
     with out.open("wb") as stdout, out.with_suffix(".err").open("wb") as stderr:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
-    return elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, cpu, usage.ru_maxrss, os.waitstatus_to_exitcode(status)
 
 
 # -------------------------------------------------------------------- what each one read
@@ -362,6 +364,7 @@ def bench(a, run: Path, kubeconfig: Path, bin_dir: str, triage: str, stern: Path
     order = list(tools)
     times: dict[str, list[float]] = {k: [] for k in tools}
     rss: dict[str, list[int]] = {k: [] for k in tools}
+    cpu: dict[str, list[float]] = {k: [] for k in tools}
     read: dict[str, list[dict[str, int]]] = {k: [] for k in tools}
     counters = {"ours": count_ours, "loop": count_loop, "stern": count_stern}
     for i in range(a.runs):
@@ -369,7 +372,7 @@ def bench(a, run: Path, kubeconfig: Path, bin_dir: str, triage: str, stern: Path
         for name in rotated:
             out = a.workdir / f"{name}.out"
             audit.mark()
-            elapsed, maxrss, code = timed(tools[name], env, out)
+            elapsed, seconds, maxrss, code = timed(tools[name], env, out)
             throttled, other = stderr_of(out.with_suffix(".err"))
             if code != 0 or other:
                 print(f"   {labels[name]} exited {code}; stderr:", *other[-10:], sep="\n   ")
@@ -377,6 +380,7 @@ def bench(a, run: Path, kubeconfig: Path, bin_dir: str, triage: str, stern: Path
                 sys.exit(1)
             times[name].append(elapsed)
             rss[name].append(maxrss)
+            cpu[name].append(seconds)
             read[name].append({**counters[name](out), **audit.since_mark(), "waits": throttled})
         print(
             f"   round {i + 1}/{a.runs}: "
@@ -416,10 +420,12 @@ def bench(a, run: Path, kubeconfig: Path, bin_dir: str, triage: str, stern: Path
         print(f"{labels[name]:<20} {audit_part}; {what}{note}")
 
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(f"== wall seconds, {a.runs} rounds interleaved (median, min-max)")
+    print(f"== wall seconds, {a.runs} rounds interleaved (median, min-max), and the tool's own "
+          "CPU seconds (median; kube-apiserver and kwok share the cores and are not counted)")
     for name in order:
         v = times[name]
-        print(f"{labels[name]:<20} {med[name]:7.2f}s   ({min(v):.2f}-{max(v):.2f})")
+        print(f"{labels[name]:<20} {med[name]:7.2f}s   ({min(v):.2f}-{max(v):.2f})   "
+              f"cpu {statistics.median(cpu[name]):6.2f}s")
     paired_loop = statistics.median(
         lp / o for lp, o in zip(times["loop"], times["ours"], strict=True)
     )

@@ -292,14 +292,14 @@ def _dump_section(path: Path, ref: LogRef) -> bytes:
 
 def _windowed(chunks: Iterator[bytes], window: LogWindow, now: datetime) -> Iterator[bytes]:
     """Apply --tail/--since to a stored log, as the API server would."""
-    if window.tail is None and window.since is None:
+    if window.tail is None and window.since is None and window.since_time is None:
         yield from chunks
         return
     from collections import deque
 
     lines = _lines(chunks)
-    if window.since is not None:
-        cutoff = now - window.since
+    cutoff = now - window.since if window.since is not None else window.since_time
+    if cutoff is not None:
         lines = (ln for ln in lines if (_line_time(ln) or cutoff) >= cutoff)
     if window.tail is not None and window.tail >= 0:
         # Only the last `tail` lines are ever held (the whole log was, 3.5-5.5x its size).

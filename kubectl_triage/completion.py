@@ -206,7 +206,12 @@ def option_values(option: click.Option, word: str, position: Position, *,
                   env: dict[str, str]) -> Answer:
     long_name = max(option.opts, key=len)
     if isinstance(option.type, click.Choice):
-        return Answer([(c, "") for c in option.type.choices if str(c).startswith(word)])
+        choices = [c for c in option.type.choices if str(c).startswith(word)]
+        if long_name == "--output" and not _draws_html(position):
+            choices = [c for c in choices if c != "html"]
+        return Answer([(c, "") for c in choices])
+    if long_name == "--types":  # events --types, as kubectl events
+        return Answer([(t, "") for t in ("Warning", "Normal") if t.startswith(word)])
     if long_name in ("--context", "--cluster", "--user"):
         return kubeconfig_names(long_name[2:], word, position, env=env)
     if long_name == "--namespace":
@@ -217,6 +222,13 @@ def option_values(option: click.Option, word: str, position: Position, *,
     if isinstance(option.type, click.Path) or long_name in FILE_FLAGS:
         return Answer(directive=Directive.DEFAULT)
     return Answer()
+
+
+def _draws_html(position: Position) -> bool:
+    """-o html is offered before the subcommand and after one that draws it."""
+    from kubectl_triage.cli import HTML_COMMANDS, cli
+
+    return position.command is cli or position.command.name in HTML_COMMANDS
 
 
 def kubeconfig_names(section: str, word: str, position: Position, *,

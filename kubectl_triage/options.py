@@ -50,6 +50,7 @@ BOOL_FLAGS = {
     "--no-headers",
 }
 _SHORT_VALUE = {f for f in VALUE_FLAGS if len(f) == 2}
+DEFAULT_COLUMNS = 80
 
 
 # Flags of a subcommand that share a global flag's spelling: after that subcommand's name they
@@ -108,11 +109,35 @@ class Environment:
     def stderr_is_tty(self) -> bool:
         return _isatty(self.stderr)
 
+    def columns(self) -> int:
+        """How wide a table line may be: COLUMNS, else the terminal's width, else 80 (a
+        pipe or a file, where a reader's screen is unknown)."""
+        value = self.env.get("COLUMNS", "").strip()
+        if value.isdigit() and int(value) > 0:
+            return max(int(value), _NARROWEST)
+        if self.stdout_is_tty():
+            import shutil
+
+            return max(shutil.get_terminal_size((80, 24)).columns, _NARROWEST)
+        return 80
+
+    def unicode_wanted(self, *, no_color: bool) -> bool:
+        """Block characters and arrows, unless told plain (--no-color, NO_COLOR, a dumb
+        terminal) or stdout cannot encode them."""
+        if no_color or "NO_COLOR" in self.env or self.env.get("TERM") == "dumb":
+            return False
+        encoding = getattr(self.stdout, "encoding", None) or "utf-8"
+        return encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+
     def colour_wanted(self, *, no_color: bool) -> bool:
         # NO_COLOR counts when set at all, even empty (no-color.org).
         if no_color or "NO_COLOR" in self.env or self.env.get("TERM") == "dumb":
             return False
         return self.stdout_is_tty()
+
+
+# Narrower than this, a table is all ellipses: lines may then run over.
+_NARROWEST = 40
 
 
 def _isatty(stream: TextIO) -> bool:

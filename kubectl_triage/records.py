@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -386,24 +386,62 @@ def _to_line(number: int, raw: str) -> _Line:
     return _Line(number, time, clean_line(rest))
 
 
+class RecordBuilder:
+    """Groups one log's lines into records as they come: `feed` returns the record a line
+    completed, if any; `flush` the last one. One builder per log, so the lines of several
+    logs interleaved in one stream (`kubectl logs --prefix -f`, stern) group apart."""
+
+    def __init__(
+        self, *, ref: LogRef | None = None, wanted: Callable[[str], bool] | None = None
+    ) -> None:
+        self.ref = ref
+        self._wanted = wanted  # on a record's text: False drops it before it is parsed
+        self._grouper = _Grouper()
+        self._current: list[_Line] = []
+
+    def feed(self, number: int, raw: str) -> Record | None:
+        line = _to_line(number, raw.rstrip("\r\n"))
+        current = self._current
+        if current and self._grouper.continues(line.text, size=len(current)):
+            current.append(line)
+            return None
+        done = self._done(current)
+        if line.text == "":
+            self._current = []
+            self._grouper.reset()
+        else:
+            self._current = [line]
+            self._grouper.starts(line.text)
+        return done
+
+    @property
+    def pending(self) -> bool:
+        """A record is begun and waits for the line after it."""
+        return bool(self._current)
+
+    def flush(self) -> Record | None:
+        done = self._done(self._current)
+        self._current = []
+        self._grouper.reset()
+        return done
+
+    def _done(self, lines: list[_Line]) -> Record | None:
+        if not lines:
+            return None
+        if self._wanted is not None and not self._wanted("\n".join(x.text for x in lines)):
+            return None
+        return _make_record(lines, self.ref)
+
+
 def group_lines(
     raw_lines: Iterable[str], *, ref: LogRef | None = None, first_number: int = 1
 ) -> Iterator[Record]:
     """Every record of a sequence of raw lines, in order."""
-    grouper = _Grouper()
-    current: list[_Line] = []
+    builder = RecordBuilder(ref=ref)
     for number, raw in enumerate(raw_lines, first_number):
-        line = _to_line(number, raw.rstrip("\r\n"))
-        if current and grouper.continues(line.text, size=len(current)):
-            current.append(line)
-            continue
-        if current:
-            yield _make_record(current, ref)
-        if line.text == "":
-            current = []
-            grouper.reset()
-            continue
-        current = [line]
-        grouper.starts(line.text)
-    if current:
-        yield _make_record(current, ref)
+        record = builder.feed(number, raw)
+        if record is not None:
+            yield record
+    last = builder.flush()
+    if last is not None:
+        yield last

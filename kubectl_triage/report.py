@@ -7,7 +7,7 @@ Plain frozen data plus `to_dict`, whose shape is the stable JSON report of DESIG
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -130,6 +130,11 @@ class Table:
     # relative age, numbers); merged into that row's JSON object.
     data: tuple[Mapping[str, Any], ...] = ()
 
+    def with_namespaces(self, namespaces: Sequence[str]) -> Table:
+        """The table with a NAMESPACE column first, as kubectl shows one with -A."""
+        rows = tuple((ns, *row) for ns, row in zip(namespaces, self.rows, strict=True))
+        return replace(self, columns=("namespace", *self.columns), rows=rows)
+
     def to_dict(self) -> list[dict[str, Any]]:
         """Rows for scripts: camelCase keys, null for an absent cell ("-"), numbers in a
         column of whole numbers, then each row's typed `data`."""
@@ -151,6 +156,9 @@ class Table:
 
 
 _ABSENT = frozenset({"-", "", "<none>"})
+# summary's and checklist's timeline in a report's extra (incidents/timeline.py); not
+# "timeline", which `trace` already names its records with
+TIMELINE_KEY = "failureTimeline"
 
 
 def _camel(column: str) -> str:
@@ -172,6 +180,11 @@ class Report:
     gaps: tuple[Gap, ...] = ()
     notes: tuple[str, ...] = ()  # one-line facts about the run ("read 3 pods, 6 logs")
     extra: Mapping[str, Any] = field(default_factory=dict)
+    bundle: str = ""  # the bundle directory read instead of a cluster, when one was
+
+    @property
+    def all_namespaces(self) -> bool:
+        return self.namespace == "(all)"  # Run.namespace_label of -A
 
     def __post_init__(self) -> None:
         # a gap is said once, however many of a view's readings heard of it
@@ -184,6 +197,7 @@ class Report:
             "command": self.command,
             "context": self.context,
             "namespace": self.namespace,
+            "bundle": self.bundle or None,
             "findings": [f.to_dict() for f in self.findings],
             "checks": [c.to_dict() for c in self.checks],
             "groups": [g.to_dict() for g in self.groups],

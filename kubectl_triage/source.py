@@ -24,6 +24,7 @@ class LogWindow:
 
     tail: int | None = None
     since: timedelta | None = None
+    since_time: datetime | None = None  # --since-time: the API's sinceTime (not with since)
     follow: bool = False  # keep reading new lines until the stream ends (live only)
 
 

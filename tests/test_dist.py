@@ -272,7 +272,7 @@ def test_zipapp_refuses_a_real_old_python(unpacked, tmp_path):
 @pytest.mark.slow
 def test_completion_program_in_the_archive_answers(unpacked, tmp_path):
     proc = isolated(unpacked / "kubectl_complete-triage", "-o", "j", home=tmp_path)
-    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "json\n:4\n", "")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "json\njsonpath=\n:4\n", "")
 
 
 # ---- plugin.yaml ----------------------------------------------------------------------------
@@ -369,16 +369,19 @@ def test_completion_lists_global_and_subcommand_flags():
     assert {"-n", "--namespace", "-o", "--output", "--context", "--kubeconfig"} <= set(values)
     assert directive == ":4"
     logs, _ = answer("logs", "--t")
-    assert {"--tail", "--token", "--tls-server-name"} == set(logs)
+    assert {"--tail", "--timestamps", "--token", "--tls-server-name"} == set(logs)
     # a flag already given is not offered again, a repeatable one is
     again, _ = answer("-n", "x", "--as-group", "g", "--")
     assert "--namespace" not in again and "--as-group" in again
 
 
 def test_completion_of_output_formats():
-    assert answer("-o", "j") == (["json"], ":4")
+    assert answer("-o", "j") == (["json", "jsonpath="], ":4")  # as kubectl offers them
     assert answer("logs", "api", "--output", "") == (
-        ["table", "wide", "json", "yaml", "markdown"], ":4")
+        ["table", "wide", "json", "yaml", "markdown", "name", "jsonpath="], ":4")
+    assert answer("summary", "-o", "h") == (["html"], ":4")  # -o html: summary, checklist, demo
+    assert answer("-o", "h") == (["html"], ":4")
+    assert answer("dapr", "-o", "h") == ([], ":4")
     assert answer("--output=y") == (["--output=yaml"], ":4")
 
 

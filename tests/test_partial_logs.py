@@ -62,7 +62,7 @@ def _json(bundle: Path, *args: str) -> dict:
 def _table(bundle: Path, *args: str) -> str:
     result = run("--bundle", str(bundle), "-n", NS, *args)
     assert result.code in (0, 3), result.stderr
-    return result.stdout
+    return " ".join(result.stdout.split())  # as one line: prose is wrapped to the terminal
 
 
 def _said(report: dict) -> dict[tuple[str, str], str]:

@@ -247,3 +247,19 @@ def test_prefilter_path_yields_exactly_the_full_path_records_that_hold_a_literal
     got = {(r.line, r.text) for r in fast}
     missing = [r for r in expected if (r.line, r.text) not in got]
     assert not missing, missing[:3]
+
+
+def test_an_info_line_is_kept_for_a_loud_word_that_holds_a_level_word():
+    """`sslerror` or `communications link failure` hold a quiet level word: the scan finds
+    them through that word, and their line must not be skipped as a quiet one; a line that
+    holds nothing but empty error fields is."""
+    prefilter = RULESET.prefilter
+    quiet = [w.decode() for w in prefilter.quiet_words]
+    words = [w for w in prefilter.literals_text() if w not in quiet and any(q in w for q in quiet)]
+    assert len(words) > 20
+    for word in words:
+        line = f'2026-11-27 22:41:03,123 INFO [app] saw {word} once, "error":null\n'.encode()
+        records = list(iter_records([b"INFO started\n", line], prefilter=prefilter))
+        assert [r.line for r in records] == [2], word
+    empty = b'2026-11-27 22:41:03,123 INFO [app] done "error":null, errors=0, failed=0\n'
+    assert list(iter_records([empty], prefilter=prefilter)) == []

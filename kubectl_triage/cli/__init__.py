@@ -29,10 +29,39 @@ class PathArg(click.Path):
         return Path(super().convert(value, param, ctx))
 
 
-OUTPUTS = ("table", "wide", "json", "yaml", "markdown")
+OUTPUTS = ("table", "wide", "json", "yaml", "markdown", "html")
+# -o html is a page drawn around the incidents and the timeline: the reports with both.
+HTML_COMMANDS = ("summary", "checklist", "demo")
 # stern's default for non-following runs is 5; logs of a 100-pod namespace want more, and
 # the client's connection pool is sized to match.
 DEFAULT_MAX_REQUESTS = 20
+
+
+class OutputFormat(click.Choice):
+    """-o: one of OUTPUTS, `name`, or kubectl's `jsonpath=TEMPLATE` (checked here, before
+    the cluster is asked anything: a bad template is a usage error)."""
+
+    name = "format"
+
+    def __init__(self) -> None:
+        # "jsonpath=": what completion offers, the template typed after it
+        super().__init__([*OUTPUTS, "name", "jsonpath="])
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, str) and value.startswith("jsonpath"):
+            kind, equals, template = value.partition("=")
+            if kind == "jsonpath" and equals:
+                from kubectl_triage.errors import UsageError
+                from kubectl_triage.render.jsonpath import JsonPathError, parse
+
+                if not template:
+                    raise UsageError("template format specified but no template given")
+                try:
+                    parse(template)
+                except JsonPathError as exc:
+                    raise UsageError(str(exc)) from None
+                return value
+        return super().convert(value, param, ctx)
 
 
 class TriageGroup(click.Group):
@@ -52,10 +81,10 @@ def _global(f: Callable) -> Callable:
         click.option(
             "-o",
             "--output",
-            type=click.Choice(OUTPUTS),
+            type=OutputFormat(),
             default="table",
             show_default=True,
-            help="Output format.",
+            help="Output format; jsonpath=TEMPLATE as kubectl's.",
         ),
         click.option("--kubeconfig", help="Path to the kubeconfig file."),
         click.option("--context", help="Kubeconfig context to use."),
@@ -141,6 +170,10 @@ def cli(ctx: click.Context, **flags: Any) -> None:
     by a table of known failure patterns, each with its cause, fix and next command."""
     env = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
     ctx.meta[_ENV_KEY] = env
+    if flags["output"] == "html" and ctx.invoked_subcommand not in HTML_COMMANDS:
+        raise click.UsageError(
+            f"-o html is only for summary, checklist and demo (not {ctx.invoked_subcommand})"
+        )
     ctx.obj = _options(flags, env)
 
 
@@ -251,6 +284,19 @@ def _progress() -> Callable[[int, int], None] | None:
     return show
 
 
+def _encodable(text: str, stream: Any) -> str:
+    """The text as the stream's encoding can write it (a latin-1 or ASCII terminal): an
+    ellipsis becomes "...", any other character it lacks "?", rather than a crash."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.replace("\u2026", "...").encode(encoding, "replace").decode(encoding)
+    except LookupError:  # an encoding Python does not know: write what we have
+        pass
+    return text
+
+
 def _emit(report: Any, *, redact: bool = True, gate: bool = False) -> None:
     from dataclasses import replace
 
@@ -264,11 +310,14 @@ def _emit(report: Any, *, redact: bool = True, gate: bool = False) -> None:
     path = click.get_current_context().command_path.split()[2:]
     if path and path != ["demo"] and report.command != " ".join(path):  # demo: a summary
         report = replace(report, command=" ".join(path))
+    if (opts.demo or opts.bundle) and report.context != "-":
+        report = replace(report, bundle=_bundle_path(opts))
     options = RenderOptions(
         color=env.colour_wanted(no_color=opts.no_color), no_headers=opts.no_headers,
-        redact=redact,
+        redact=redact, width=env.columns(),
+        ascii_only=not env.unicode_wanted(no_color=opts.no_color),
     )
-    env.stdout.write(render(report, opts.output, options))
+    env.stdout.write(_encodable(render(report, opts.output, options), env.stdout))
     env.stdout.flush()
     from kubectl_triage.evidence import Verdict
 
@@ -282,6 +331,17 @@ def _emit(report: Any, *, redact: bool = True, gate: bool = False) -> None:
         checks = failed or (warned and level <= Severity.WARNING)
         if checks or any(f.severity >= level for f in report.findings):
             raise SystemExit(ExitCode.FINDINGS)
+
+
+def _bundle_path(opts: GlobalOptions) -> str:
+    """The bundle as the user would type it: relative to here when under it."""
+    import os
+
+    from kubectl_triage.bundle import demo_path
+
+    path = str(demo_path() if opts.demo else opts.bundle)
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else path
 
 
 def _regex(value: str | None, name: str) -> re.Pattern[str] | None:
@@ -299,10 +359,15 @@ def _regex(value: str | None, name: str) -> re.Pattern[str] | None:
 def version() -> None:
     """Print the plugin's version."""
     output = _opts().output
+    data = {"apiVersion": "triage/v1", "kind": "Version", "version": __version__}
+    if output.startswith("jsonpath="):
+        from kubectl_triage.render.jsonpath import execute, parse
+
+        _env().stdout.write(execute(parse(output.partition("=")[2]), data))
+        return
     if output in ("json", "yaml"):
         import json
 
-        data = {"apiVersion": "triage/v1", "kind": "Version", "version": __version__}
         # JSON is YAML: one object either way
         _env().stdout.write(json.dumps(data, indent=4 if output == "json" else None) + "\n")
         return

@@ -53,6 +53,7 @@ Examples:
   kubectl triage logs -l app=web --since 15m
   kubectl triage logs sts/db --grep 'deadlock|timeout'
   kubectl triage logs taskflow-api -f --tail 0     # follow: failing records as they come
+  kubectl triage logs taskflow-api --all-lines --timestamps --since-time 2026-11-27T22:15:00Z
   kubectl triage --demo logs taskflow-api"""
 )
 @click.argument("target", required=False)
@@ -60,6 +61,21 @@ Examples:
 @click.option("-c", "--container", multiple=True, help="Only this container (repeatable).")
 @click.option("--tail", type=int, help="Lines per log from the end (default 500; -1: all).")
 @click.option("--since", help="Only lines newer than this: 30s, 5m, 1h.")
+@click.option(
+    "--since-time",
+    metavar="RFC3339",
+    help="Only lines at or after this time: 2026-11-27T22:15:00Z.",
+)
+@click.option(
+    "--timestamps",
+    is_flag=True,
+    help="Each listed record with its RFC 3339 time (--all-lines, --grep, -f).",
+)
+@click.option(
+    "--all-containers",
+    is_flag=True,
+    help="Every container, init containers first (the default; not with -c).",
+)
 @click.option("--previous", is_flag=True, help="Only the previous (crashed) instances.")
 @click.option("--all-lines", is_flag=True, help="Every record, not only the failing ones.")
 @click.option("--grep", help="Only records matching this regex (case-insensitive).")
@@ -70,6 +86,9 @@ def logs(
     container: tuple[str, ...],
     tail: int | None,
     since: str | None,
+    since_time: str | None,
+    timestamps: bool,
+    all_containers: bool,
     previous: bool,
     all_lines: bool,
     grep: str | None,
@@ -85,8 +104,20 @@ def logs(
 
     if not target and not selector:
         raise click.UsageError("give a TARGET (deployment, pod/NAME, sts/NAME) or -l SELECTOR")
+    if all_containers and container:
+        # kubectl's words for the same mistake
+        raise click.UsageError(
+            f"--all-containers=true should not be specified with container name {container[0]}"
+        )
+    if since and since_time:
+        raise click.UsageError("at most one of --since or --since-time may be specified")
     try:
-        window = LogWindow(tail=tail, since=parse_duration(since) if since else None, follow=follow)
+        window = LogWindow(
+            tail=tail,
+            since=parse_duration(since) if since else None,
+            since_time=_rfc3339(since_time) if since_time else None,
+            follow=follow,
+        )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
     if follow and previous:
@@ -98,11 +129,27 @@ def logs(
         all_lines=all_lines,
         grep=_regex(grep, "--grep"),
         max_requests=_opts().max_requests,
+        timestamps=timestamps,
     )
     if follow:
         _follow(target=target, selector=selector, options=options)
         return
     _emit(logs_report(_run(), target=target, selector=selector, options=options))
+
+
+def _rfc3339(text: str):
+    """--since-time as kubectl takes it: RFC 3339 (a zone is required)."""
+    import re
+
+    from kubectl_triage.records import parse_time
+
+    form = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)"
+    value = parse_time(text) if re.fullmatch(form, text.strip()) else None
+    if value is None:
+        raise click.BadParameter(
+            f'"{text}" is not an RFC 3339 time (2026-11-27T22:15:00Z)', param_hint="--since-time"
+        )
+    return value
 
 
 def _follow(*, target: str | None, selector: str, options) -> None:
@@ -131,16 +178,28 @@ def _follow(*, target: str | None, selector: str, options) -> None:
 Examples:
   kubectl triage events -n taskflow              # warnings first, oldest to newest
   kubectl triage events taskflow-api             # events of a deployment, its ReplicaSets and pods
-  kubectl triage events -A -o json"""
+  kubectl triage events -A -o json
+  kubectl triage events --types Warning          # as kubectl events --types
+  kubectl triage events --for pod/web-1          # that object's own events only"""
 )
 @click.argument("target", required=False)
 @click.option("--since", help=SINCE_HELP)
-def events(target: str | None, since: str | None) -> None:
+@click.option("--types", help="Only events of these types: Normal, Warning (comma-separated).")
+@click.option("--for", "for_object", metavar="KIND/NAME", help="Only events about this object.")
+def events(
+    target: str | None, since: str | None, types: str | None, for_object: str | None
+) -> None:
     """Events in the order they happened, warnings first, grouped by object and reason and
     rolled up to their workload; each warning named by the rules."""
-    from kubectl_triage.commands.events import events_report
+    from kubectl_triage.commands.events import EventFilter, events_report, parse_for, parse_types
 
-    _emit(events_report(_run(), target=target, since=since_window(since)))
+    if target and for_object:
+        raise click.UsageError("give a TARGET or --for KIND/NAME, not both")
+    only = EventFilter(
+        types=parse_types(types) if types is not None else (),
+        obj=parse_for(for_object) if for_object else None,
+    )
+    _emit(events_report(_run(), target=target, since=since_window(since), only=only))
 
 
 @cli.command(
@@ -248,7 +307,8 @@ def _opts_override_demo() -> None:
     epilog="""\b
 Examples:
   kubectl triage summary -n taskflow
-  kubectl triage --demo summary -o markdown"""
+  kubectl triage --demo summary -o markdown
+  kubectl triage summary -n taskflow -o html > incident.html   # one page for a ticket"""
 )
 @click.option("--since", help=SINCE_HELP)
 def summary(since: str | None = None) -> None:

@@ -64,6 +64,7 @@ def trace(
 Examples:
   kubectl triage checklist -n taskflow
   kubectl triage checklist --symptom "500 on /workers" -o markdown > incident.md
+  kubectl triage checklist -o html > checklist.html  # incidents, timeline, verdicts, cards
   kubectl triage checklist --fail-on error      # exit 3 in CI when a step finds errors"""
 )
 @click.option("--symptom", default="", help="What users see; findings about it come first.")

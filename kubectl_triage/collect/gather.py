@@ -168,12 +168,15 @@ class LogOptions:
     all_lines: bool = False
     grep: re.Pattern[str] | None = None
     max_requests: int = 10
+    timestamps: bool = False  # --timestamps: each listed record with its full RFC 3339 time
 
 
 def log_refs(pods: Iterable[Pod], options: LogOptions) -> list[LogRef]:
     """Every container's log; and the previous one of each container that restarted."""
     refs = []
     for pod in pods:
+        # Init containers first, then the app and its sidecars: what kubectl logs
+        # --all-containers reads, and the default here.
         for c in pod.containers:
             if options.containers and c.name not in options.containers:
                 continue

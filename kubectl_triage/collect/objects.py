@@ -234,6 +234,7 @@ def to_replicaset(item: dict[str, Any]) -> ReplicaSet:
         revision=int(revision) if revision.isdigit() else 0,
         want=want if isinstance(want, int) else 1,
         replicas=replicas if isinstance(replicas, int) else 0,
+        created=_time(meta.get("creationTimestamp")),
     )
 
 

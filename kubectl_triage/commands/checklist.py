@@ -16,7 +16,8 @@ from kubectl_triage.detectors.model import amended
 from kubectl_triage.evidence import Level, Record, Severity, Verdict
 from kubectl_triage.incidents import present, story
 from kubectl_triage.incidents.graph import Node, ServiceGraph, describe
-from kubectl_triage.report import Check, Finding, Group, Report
+from kubectl_triage.incidents.timeline import timeline_of
+from kubectl_triage.report import TIMELINE_KEY, Check, Finding, Group, Report
 from kubectl_triage.rules.facts import event_records
 from kubectl_triage.source import LogWindow
 
@@ -73,7 +74,12 @@ def checklist_report(
         step["dapr wiring"],
         step["rollout"],
     )
-    extra = {**told.to_dict(), **({"symptom": symptom} if symptom else {})}
+    drawn = timeline_of(run, records=logs.records, now=now)
+    extra = {
+        **told.to_dict(),
+        **({TIMELINE_KEY: drawn.to_dict()} if drawn else {}),
+        **({"symptom": symptom} if symptom else {}),
+    }
     return Report(
         context=run.source.context,
         namespace=run.namespace_label,

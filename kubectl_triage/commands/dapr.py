@@ -51,22 +51,7 @@ def status_report(run: Run, app: str) -> Report:
         )
     meta = found.metadata
     if meta:
-        rows.append(("runtime version", str(meta.get("runtimeVersion", "?"))))
-        for c in meta.get("components") or []:
-            rows.append(("component", f"{c.get('name')} ({c.get('type')}/{c.get('version')})"))
-        conn = meta.get("appConnectionProperties") or {}
-        rows.append(
-            ("app connection", f"port {conn.get('port', '?')} {conn.get('protocol', '')}".strip())
-        )
-        actors = meta.get("actorRuntime") or {}
-        if actors:
-            rows.append(
-                (
-                    "actors",
-                    f"{actors.get('runtimeStatus', '?')}, placement {actors.get('placement', '?')}",
-                )
-            )
-        rows.append(("subscriptions", str(len(meta.get("subscriptions") or []))))
+        rows += metadata_rows(meta)
     checks.append(
         Check(
             "sidecar metadata",
@@ -83,6 +68,28 @@ def status_report(run: Run, app: str) -> Report:
         tables=(Table("dapr", ("field", "value"), tuple(rows)),),
         gaps=tuple(found.gaps),
     )
+
+
+def metadata_rows(meta: dict) -> list[tuple[str, str]]:
+    """The sidecar's /v1.0/metadata as (field, value) rows. daprd 1.14 omits what is unset:
+    `actorRuntime.placement` when actors are disabled (no placement address), `subscriptions`
+    when there are none, `appConnectionProperties.port` without an app port."""
+    rows = [("runtime version", str(meta.get("runtimeVersion", "?")))]
+    for c in meta.get("components") or []:
+        rows.append(("component", f"{c.get('name')} ({c.get('type')}/{c.get('version')})"))
+    conn = meta.get("appConnectionProperties") or {}
+    rows.append(
+        ("app connection", f"port {conn.get('port', 'none')} {conn.get('protocol', '')}".strip())
+    )
+    actors = meta.get("actorRuntime") or {}
+    if actors:
+        placement = actors.get("placement")
+        rows.append(
+            ("actors", f"{actors.get('runtimeStatus', '?')}"
+             + (f", placement {placement}" if placement else ""))
+        )
+    rows.append(("subscriptions", str(len(meta.get("subscriptions") or []))))
+    return rows
 
 
 def _check_injection(annotations, sidecar) -> Check:
@@ -147,9 +154,13 @@ def _control_plane(run: Run) -> Check:
 
 # ---- logs --------------------------------------------------------------------------------
 
+# First match wins: "components" before "pubsub", since real daprd names the component in
+# its load and init lines ("Component loaded: pubsub (pubsub.redis/v1)", "Failed to init
+# component pubsub ...") and those are about loading components, not about messages.
 _TOPICS = (
     ("scheduler", ("scheduler",)),
     ("placement", ("placement", "actor")),
+    ("components", ("component",)),
     ("pubsub", ("pubsub", "publish", "subscri", "topic")),
     ("api-calls", ("http api called", "grpc api called")),
     (
@@ -163,7 +174,6 @@ _TOPICS = (
             "appchannel",
         ),
     ),
-    ("components", ("component",)),
 )
 
 

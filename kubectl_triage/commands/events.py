@@ -9,10 +9,12 @@ from datetime import datetime, timedelta
 from kubectl_triage.collect.gather import resolve_target
 from kubectl_triage.commands.common import Run
 from kubectl_triage.commands.timefmt import age
+from kubectl_triage.errors import UsageError
 from kubectl_triage.evidence import Event, Pod, ReplicaSet
 from kubectl_triage.incidents import present
 from kubectl_triage.report import Report, Table, iso
 from kubectl_triage.rules.facts import event_records
+from kubectl_triage.sources.kinds import KINDS, target_kind
 
 _COLUMNS = (
     "type",
@@ -28,6 +30,46 @@ _COLUMNS = (
 _WIDE = ("first seen", "source")
 
 
+@dataclass(frozen=True)
+class EventFilter:
+    """kubectl events' `--types` and `--for`: which events a report is about at all.
+    Unlike a TARGET, `--for` is the object itself, not rolled up from its pods."""
+
+    types: tuple[str, ...] = ()  # "Normal", "Warning"; empty: both
+    obj: tuple[str, str] | None = None  # (kind, name) of the involved object
+
+    def keeps(self, event: Event) -> bool:
+        if self.types and event.type not in self.types:
+            return False
+        return self.obj is None or (event.kind, event.name) == self.obj
+
+
+_TYPES = ("Normal", "Warning")
+
+
+def parse_types(text: str) -> tuple[str, ...]:
+    """`Warning`, `normal,warning` -> ("Warning",), ("Normal", "Warning"); as kubectl,
+    case does not matter."""
+    chosen = []
+    for word in filter(None, (w.strip() for w in text.split(","))):
+        match = next((t for t in _TYPES if t.lower() == word.lower()), None)
+        if match is None:
+            raise UsageError("valid --types are Normal or Warning")
+        chosen.append(match)
+    return tuple(dict.fromkeys(chosen))
+
+
+def parse_for(text: str) -> tuple[str, str]:
+    """`pod/web-1`, `deploy/api`, `Service/db` -> (Kind, name)."""
+    prefix, _, name = text.partition("/")
+    kind = target_kind(prefix) or next(
+        (k for k in KINDS.values() if prefix.lower() in (k.resource, k.kind.lower())), None
+    )
+    if not name or "/" in name or kind is None:
+        raise UsageError(f'--for wants KIND/NAME (pod/web-1, deploy/api), not "{text}"')
+    return kind.kind, name
+
+
 @dataclass
 class _Row:
     event: Event
@@ -37,8 +79,15 @@ class _Row:
     last: datetime | None
 
 
-def events_report(run: Run, *, target: str | None, since: timedelta | None = None) -> Report:
+def events_report(
+    run: Run,
+    *,
+    target: str | None,
+    since: timedelta | None = None,
+    only: EventFilter = EventFilter(),  # noqa: B008 - frozen, built once
+) -> Report:
     events, gaps = run.evidence.events, run.evidence.gaps_of("events")
+    events = [e for e in events if only.keeps(e)]
     current = present(run, since=since)  # rules judge the present; the rest is history
     ws = run.evidence.workloads()
     workload_of = _rollup(ws.pods, ws.replicasets)
@@ -60,10 +109,15 @@ def events_report(run: Run, *, target: str | None, since: timedelta | None = Non
         findings=tally.findings(
             context=run.context_values(target or ""), workload_of=run.workload_of(ws.pods)
         ),
-        tables=(Table("events", _COLUMNS, tuple(rows), wide_columns=_WIDE, data=times),),
+        tables=(_table(rows, times, grouped, all_namespaces=run.namespace is None),),
         gaps=tuple(gaps + ws.gaps),
         extra={"history": [h.to_dict() for h in history]},
     )
+
+
+def _table(rows: list, times: tuple, grouped: list[_Row], *, all_namespaces: bool) -> Table:
+    table = Table("events", _COLUMNS, tuple(rows), wide_columns=_WIDE, data=times)
+    return table.with_namespaces([r.event.namespace for r in grouped]) if all_namespaces else table
 
 
 def _rollup(pods: list[Pod], replicasets: list[ReplicaSet]) -> dict[str, str]:

@@ -29,9 +29,12 @@ def status_report(run: Run, *, target: str | None, selector: str = "") -> Report
     ws = run.evidence.workloads(selector=selector)
     pods = resolve_target(ws, target) if target else ws.pods
     now = run.source.now()
-    ordered = sorted(pods, key=lambda p: (p.workload_name, p.name))
+    ordered = sorted(pods, key=lambda p: (p.namespace, p.workload_name, p.name))
     rows = [_row(p, now) for p in ordered]
     times = tuple({"created": iso(p.created)} for p in ordered)
+    table = Table("pods", _COLUMNS, tuple(rows), wide_columns=_WIDE, data=times)
+    if run.namespace is None:  # -A
+        table = table.with_namespaces([p.namespace for p in ordered])
     tally = run.tally()
     tally.add_all(status_records(pods))
     return Report(
@@ -41,7 +44,7 @@ def status_report(run: Run, *, target: str | None, selector: str = "") -> Report
         findings=tally.findings(
             context=run.context_values(target or ""), workload_of=run.workload_of(pods)
         ),
-        tables=(Table("pods", _COLUMNS, tuple(rows), wide_columns=_WIDE, data=times),),
+        tables=(table,),
         gaps=tuple(ws.gaps),
     )
 

@@ -9,8 +9,10 @@ from kubectl_triage.collect.gather import LogOptions, log_refs
 from kubectl_triage.commands.common import Run
 from kubectl_triage.detectors import run_detectors
 from kubectl_triage.detectors.model import amended
-from kubectl_triage.incidents import present, story
-from kubectl_triage.report import Report, sort_findings
+from kubectl_triage.evidence import Record
+from kubectl_triage.incidents import Present, present, story
+from kubectl_triage.incidents.timeline import timeline_of
+from kubectl_triage.report import TIMELINE_KEY, Report, sort_findings
 from kubectl_triage.source import LogWindow
 
 # The detectors whose findings a summary shows (names of detectors.REGISTRY).
@@ -34,18 +36,18 @@ def summary_report(run: Run, *, max_requests: int, since: timedelta | None = Non
     findings = amended(
         tally.findings(context=run.context_values(), workload_of=run.workload_of(pods)), detected
     )
+    records = evidence.records()
     return Report(
         context=run.source.context,
         namespace=run.namespace_label,
         command="summary",
         findings=sort_findings([*findings, *detected.findings]),
-        extra=story(
-            run,
-            records=evidence.records(),
-            findings=detected.findings,
-            now=now,
-            amend=detected.amend,
-        ).to_dict(),
+        extra={
+            **story(
+                run, records=records, findings=detected.findings, now=now, amend=detected.amend
+            ).to_dict(),
+            **_timeline(run, records, now),
+        },
         gaps=tuple(
             evidence.gaps_of("deployments", "replicasets", "statefulsets")
             + logs.gaps
@@ -58,3 +60,8 @@ def summary_report(run: Run, *, max_requests: int, since: timedelta | None = Non
             f"{len(events)} event(s) read.",
         ),
     )
+
+
+def _timeline(run: Run, records: list[Record], now: Present) -> dict:
+    drawn = timeline_of(run, records=records, now=now)
+    return {TIMELINE_KEY: drawn.to_dict()} if drawn else {}

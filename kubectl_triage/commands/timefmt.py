@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
@@ -38,3 +38,14 @@ def parse_duration(text: str) -> timedelta:
         return timedelta(hours=h, minutes=mi, seconds=s)
     except OverflowError:
         raise ValueError(f'duration "{text}" is too large') from None
+
+
+def clock(value: datetime | None, *, full: bool = False) -> str:
+    """A record's time in a listing: HH:MM:SS, or with --timestamps the whole RFC 3339 UTC
+    time to the microsecond (kubectl prints the server's nanoseconds; a record keeps
+    microseconds)."""
+    if value is None:
+        return "-"
+    if full:
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.strftime("%H:%M:%S")

@@ -155,9 +155,13 @@ _PUBLISH = re.compile(r"/v1\.0/publish/(?P<pubsub>[\w.-]+)/(?P<topic>[\w.-]+)")
 
 
 def published_topics(records: list[Record]) -> dict[tuple[str, str], set[str]]:
-    """(pubsub, topic) -> the pods that published to it, from daprd's API log lines."""
+    """(pubsub, topic) -> the pods that published to it, from daprd's API log lines. A call
+    daprd answered with an error (`code=404` ERR_PUBSUB_NOT_FOUND: no such pubsub) published
+    nothing and is not counted; a line without a code is."""
     out: dict[tuple[str, str], set[str]] = {}
     for record in records:
+        if not record.fields.get("code", "2").startswith("2"):
+            continue
         for m in _PUBLISH.finditer(record.text):
             out.setdefault((m["pubsub"], m["topic"]), set()).add(
                 record.ref.pod if record.ref else "?"

@@ -52,6 +52,10 @@ class LiveSource:
             "previous": ref.previous or None,
             "tailLines": window.tail if window.tail is not None else DEFAULT_TAIL,
             "sinceSeconds": int(window.since.total_seconds()) if window.since else None,
+            # RFC 3339 in whole seconds, as kubectl sends it (metav1.Time)
+            "sinceTime": window.since_time.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            if window.since_time
+            else None,
             "follow": window.follow or None,
         }
         if query["tailLines"] == -1:

@@ -21,11 +21,25 @@ class RenderOptions:
     wide: bool = False
     no_headers: bool = False
     redact: bool = True  # off only for `exec-probe env --show-secrets`
+    # Columns a table line may take (the terminal's; 80 for a pipe); None: no limit.
+    width: int | None = 80
+    template: str = ""  # of -o jsonpath=TEMPLATE
+    ascii_only: bool = False  # --no-color, NO_COLOR or a stdout that cannot encode UTF-8
+
+
+def output_kind(output: str) -> tuple[str, str]:
+    """"jsonpath={.x}" -> ("jsonpath", "{.x}"); "json" -> ("json", "")."""
+    kind, _, argument = output.partition("=")
+    return kind, argument
 
 
 def render(report: Report, output: str, options: RenderOptions) -> str:
-    """The report in format `output`, every outside string sanitised first."""
-    return RENDERERS[output](sanitised(report, redact=options.redact), options)
+    """The report in format `output` ("json", "jsonpath=TEMPLATE", …), every outside string
+    sanitised first."""
+    kind, argument = output_kind(output)
+    if argument:
+        options = replace(options, template=argument)
+    return RENDERERS[kind](sanitised(report, redact=options.redact), options)
 
 
 def sanitised(value: Any, *, redact: bool = True) -> Any:
@@ -77,10 +91,32 @@ def _markdown(report: Report, options: RenderOptions) -> str:
     return render_markdown(report, options)
 
 
+def _name(report: Report, options: RenderOptions) -> str:
+    from kubectl_triage.render.names import render_names
+
+    return render_names(report)
+
+
+def _jsonpath(report: Report, options: RenderOptions) -> str:
+    from kubectl_triage.render.jsonpath import execute, parse
+
+    # as kubectl: no newline added (a template ends in {"\n"} when it wants one)
+    return execute(parse(options.template), report.to_dict())
+
+
+def _html(report: Report, options: RenderOptions) -> str:
+    from kubectl_triage.render.html import render_html
+
+    return render_html(report, options)
+
+
 RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
     "table": _table,
     "wide": _wide,
     "json": _json,
     "yaml": _yaml,
     "markdown": _markdown,
+    "name": _name,
+    "jsonpath": _jsonpath,
+    "html": _html,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kubectl_triage.frames import frame_text
 from kubectl_triage.render import RenderOptions
 from kubectl_triage.render.incidents import incidents_markdown
 from kubectl_triage.render.text import safe
@@ -48,6 +49,7 @@ def render_markdown(report: Report, options: RenderOptions) -> str:
                 "",
                 f"- **Where:** {_cell(where)}",
                 *([f"- **Detail:** {_cell(f.detail)}"] if f.detail else []),
+                *_in_code(f.example),
                 f"- **Cause:** {_cell(f.cause)}",
                 f"- **Fix:** {_cell(f.fix)}",
             ]
@@ -65,6 +67,12 @@ def render_markdown(report: Report, options: RenderOptions) -> str:
             )
         )
     return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _in_code(example: str) -> list[str]:
+    """The trace's frame in the application's own code, where the developer starts."""
+    frame = frame_text(safe(example))
+    return [f"- **In code:** {_cell(frame)}"] if frame else []
 
 
 def _section(table: Table) -> str:

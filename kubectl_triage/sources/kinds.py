@@ -55,3 +55,13 @@ def target_kind(prefix: str) -> Kind | None:
     prefix = prefix.lower()
     return next((k for k in _ROWS if k.aliases and prefix in (*k.aliases, k.resource)), None)
 
+
+
+def kubectl_name(kind: str, name: str) -> str:
+    """An object as `kubectl get -o name` prints it: "pod/web-1", "deployment.apps/web",
+    "component.dapr.io/pubsub"; a kind not in the table as its lower-case self."""
+    row = next((k for k in _ROWS if k.kind.lower() == kind.lower()), None)
+    if row is None:
+        return f"{kind.lower()}/{name}"
+    group = row.api.split("/")[2] if row.api.startswith("/apis/") else ""
+    return f"{row.kind.lower()}{'.' + group if group else ''}/{name}"

@@ -294,6 +294,8 @@ def _delete_netns(ns: str) -> None:
         with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(p), signal.SIGKILL)
     subprocess.run(["ip", "netns", "delete", ns], capture_output=True)
+    # its hosts and resolv.conf (processes.write_netns_etc), mounted over /etc by ip netns exec
+    shutil.rmtree(Path("/etc/netns") / ns, ignore_errors=True)
 
 
 def make_certs(pki: Path) -> None:
@@ -900,8 +902,11 @@ class Cluster:
         self.save(st)
         return gone
 
-    def spawn_in_netns(self, netns: str, name: str, argv: list[str]) -> int:
-        """Start a helper (a stand-in server) in a pod's network namespace; `down` stops it."""
+    def spawn_in_netns(
+        self, netns: str, name: str, argv: list[str], *, env: dict[str, str] | None = None
+    ) -> int:
+        """Start a helper (a stand-in server, a container's process) in a pod's network
+        namespace, with this environment (default: ours); `down` stops it."""
         logf_path = self.run / "standins" / f"{name}.log"
         logf_path.parent.mkdir(exist_ok=True)
         with open(logf_path, "ab") as logf:
@@ -912,6 +917,7 @@ class Cluster:
                 stdin=subprocess.DEVNULL,
                 cwd=self.run,
                 start_new_session=True,
+                env=env,
             )
         _CHILDREN[proc.pid] = proc
         st = self.state()

@@ -48,7 +48,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cluster import DEFAULT_RUN, FROZEN_ANNOTATION, Api, ApiError, Cluster  # noqa: E402
+import processes  # noqa: E402
+from cluster import DEFAULT_RUN, FROZEN_ANNOTATION, Api, ApiError, Cluster, pid_alive  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -290,6 +291,8 @@ class Loader:
         self.standins = standins or []
         self.cluster = Cluster(run_dir)
         self.pod_net: dict[tuple[str, str], dict] = {}
+        self.pod_body: dict[tuple[str, str], dict] = {}  # pods with a network namespace
+        self.pending: list[tuple[str, str]] = []  # pods with processes to start (see processes.py)
         self.run = Path(run_dir)
         self.node_override = node
         self.result = LoadResult()
@@ -423,6 +426,9 @@ class Loader:
         if standin:
             net = self.cluster.add_pod_netns(label=f"{ns}/{name}")
             self.pod_net[(ns, name)] = net
+            self.pod_body[(ns, name)] = obj
+            if standin.get("processes") or standin.get("daprd"):
+                self.pending.append((ns, name))
         if frozen:
             st = copy.deepcopy(status)
             if spec.get("nodeName"):
@@ -487,6 +493,117 @@ class Loader:
             # `kubectl port-forward POD PORT` reaches the stand-in in the pod's namespace
             self.put_kwok("portforwards", ns, name, {"forwards": forwards})
 
+    # -- real processes as containers (processes.py): after the namespace's objects exist
+    def process_containers(self, ns: str, name: str) -> set[str]:
+        standin = self.standin_for(ns, self.pod_body.get((ns, name), {})) or {}
+        names = set(standin.get("processes") or {})
+        return names | ({"daprd"} if standin.get("daprd") else set())
+
+    def start_processes(self, ns: str) -> None:
+        """Each pending pod's processes: plain ones first (a broker, an app), then daprd,
+        which needs them; then the pod's port-forwards (localhost-only ports through
+        kwok/localhost-pipe). Waits until each listens."""
+        pending = [(n, name) for n, name in self.pending if n == ns]
+        if not pending:
+            return
+        services = self.api.get(f"/api/v1/namespaces/{ns}/services")["items"]
+        hosts = processes.service_hosts(
+            services, [(body, self.pod_net[key]["ip"]) for key, body in self.pod_body.items()])
+        for key in pending:
+            net = self.pod_net[key]
+            processes.write_netns_etc(net["netns"], pod_name=key[1], pod_ip=net["ip"],
+                                      hosts=hosts)
+        for key in pending:
+            standin = self.standin_for(ns, self.pod_body[key]) or {}
+            for cname, spec in (standin.get("processes") or {}).items():
+                self.start_process(key, cname, spec)
+        resources = None
+        for key in pending:
+            if (self.standin_for(ns, self.pod_body[key]) or {}).get("daprd"):
+                resources = resources if resources is not None else self.dapr_objects(ns)
+                self.start_daprd(key, resources)
+        for key in pending:
+            self.put_forwards(key)
+
+    def _spawn_container(self, key: tuple[str, str], cname: str, argv: list[str], *,
+                         env: dict[str, str], cwd: str | None = None) -> tuple[int, Path]:
+        ns, name = key
+        log = self.run / "pod-logs" / ns / name / f"{cname}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        pid = self.cluster.spawn_in_netns(self.pod_net[key]["netns"], f"{ns}.{name}.{cname}",
+                                          processes.crilog_argv(log, argv, cwd=cwd, hostname=name),
+                                          env=env)
+        self.result.bump("processes")
+        return pid, log
+
+    def workdir(self, key: tuple[str, str], cname: str) -> Path:
+        d = self.run / "containers" / key[0] / key[1] / cname
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+    def start_process(self, key: tuple[str, str], cname: str, spec: dict) -> None:
+        net, work = self.pod_net[key], self.workdir(key, cname)
+        names = {"python": sys.executable, "here": str(HERE), "workdir": str(work),
+                 "pod_ip": net["ip"]}
+        argv = processes.command_of(spec, names)
+        env = {**processes.base_env(work),
+               **processes.container_env(self.pod_body[key], cname),
+               **{k: processes.expand(str(v), names) for k, v in (spec.get("env") or {}).items()}}
+        cwd = processes.expand(spec["cwd"], names) if spec.get("cwd") else str(work)
+        self._spawn_container(key, cname, argv, env=env, cwd=cwd)
+        for port in spec.get("ports") or []:
+            wait_listening(net["ip"], int(port), timeout=float(spec.get("timeout", 30)))
+
+    def dapr_objects(self, ns: str) -> list[dict]:
+        """The namespace's Components and Subscriptions as the API server has them."""
+        out = []
+        for path in (f"/apis/dapr.io/v1alpha1/namespaces/{ns}/components",
+                     f"/apis/dapr.io/v2alpha1/namespaces/{ns}/subscriptions"):
+            try:
+                items = self.api.get(path)["items"]
+            except ApiError as e:
+                if e.code != 404:  # no Dapr CRDs: no resources
+                    raise
+                items = []
+            kind = "Component" if path.endswith("components") else "Subscription"
+            out += [{**i, "kind": i.get("kind") or kind} for i in items]
+        return out
+
+    def start_daprd(self, key: tuple[str, str], resources: list[dict]) -> None:
+        binary = Path(self.cluster.state().get("bin") or "") / "daprd"
+        if not binary.exists():
+            raise processes.ProcessError(f"no daprd in {binary.parent}: run tests/cluster/build.sh")
+        net, work = self.pod_net[key], self.workdir(key, "daprd")
+        config, folder = work / "config.yaml", work / "resources"
+        processes.write_config(config, name_db=self.run / "dapr-nameresolution.db")
+        processes.write_resources(folder, resources)
+        pod = self.pod_body[key]
+        argv = processes.daprd_argv(binary, pod, config=config, resources=folder)
+        pid, log = self._spawn_container(key, "daprd", argv,
+                                         env=processes.daprd_env(pod, net["ip"], work))
+        processes.wait_daprd(net["ip"], log, lambda: pid_alive(pid))
+
+    def put_forwards(self, key: tuple[str, str]) -> None:
+        """Every port of the pod to port-forward: stand-in and process ports at the pod IP,
+        daprd's API (localhost only) through kwok/localhost-pipe in the namespace."""
+        ns, name = key
+        net = self.pod_net[key]
+        standin = self.standin_for(ns, self.pod_body[key]) or {}
+        ports = {int(p) for p in standin.get("ports") or {}}
+        for spec in (standin.get("processes") or {}).values():
+            ports |= {int(p) for p in spec.get("ports") or []}
+        forwards = []
+        if standin.get("daprd"):
+            pipe = HERE / "kwok" / "localhost-pipe"
+            forwards += [{"ports": [p], "command": ["ip", "netns", "exec", net["netns"],
+                                                     sys.executable, str(pipe), str(p)]}
+                         for p in processes.LOCALHOST_ONLY]
+            ports |= {processes.DAPR_PUBLIC_PORT, processes.DAPR_INTERNAL_PORT,
+                      processes.DAPR_METRICS_PORT}
+        forwards += [{"ports": [p], "target": {"address": net["ip"], "port": p}}
+                     for p in sorted(ports)]
+        self.put_kwok("portforwards", ns, name, {"forwards": forwards})
+
     def container_start(self, pod: dict, container: str, previous: bool) -> dt.datetime:
         st = pod.get("status") or {}
         for cs in (st.get("containerStatuses") or []) + (st.get("initContainerStatuses") or []):
@@ -549,6 +666,9 @@ class Loader:
             net = self.pod_net.get((ns, name))
             if net:  # read by kwok/netns-shim: run the command in the pod's network namespace
                 envs.append({"name": "KWOK_E2E_NETNS", "value": net["netns"]})
+            if c["name"] in self.process_containers(ns, name) and c["name"] == "daprd":
+                # daprd's image is distroless: no curl, no shell (netns-shim refuses them)
+                envs.append({"name": "KWOK_E2E_DISTROLESS", "value": "1"})
             execs.append(
                 {"containers": [c["name"]], "local": {"workDir": str(workdir), "envs": envs}}
             )
@@ -651,6 +771,7 @@ class Loader:
             for plural in ("components", "subscriptions"):
                 for item in read_list(d / f"{plural}.json"):
                     self.create_dapr(ns, plural, item)
+            self.start_processes(ns)
         self.result.seconds = round(time.monotonic() - t0, 2)
         return self.result
 
@@ -737,6 +858,10 @@ def delete_namespace(api: Api, ns: str) -> None:
         "/apis/kwok.x-k8s.io/v1alpha1/namespaces/{ns}/logs",
         "/apis/kwok.x-k8s.io/v1alpha1/namespaces/{ns}/execs",
         "/apis/kwok.x-k8s.io/v1alpha1/namespaces/{ns}/portforwards",
+        # Dapr's resources (404 without its CRDs): no namespace controller would delete them,
+        # and a reload would meet them again (409 on create)
+        "/apis/dapr.io/v1alpha1/namespaces/{ns}/components",
+        "/apis/dapr.io/v2alpha1/namespaces/{ns}/subscriptions",
     ]
     try:
         api.get(f"/api/v1/namespaces/{ns}")

@@ -214,7 +214,7 @@ def test_kubectl_completes_through_the_completion_program_as_the_caveats_say(ins
     (installed.root / "bin" / "kubectl_complete-triage").symlink_to(
         store / "kubectl_complete-triage")
     assert _complete(installed, cluster, "lo") == (["logs"], ":4")
-    assert _complete(installed, cluster, "-o", "j") == (["json"], ":4")
+    assert _complete(installed, cluster, "-o", "j") == (["json", "jsonpath="], ":4")
     contexts, _ = _complete(installed, cluster, "--context", "")
     assert {"admin", "viewer", "setup"} <= set(contexts)
     targets, directive = _complete(installed, cluster, "logs", "-n", NS, "task")
