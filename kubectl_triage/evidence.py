@@ -214,6 +214,8 @@ class ReplicaSet:
     uid: str
     owners: tuple[Owner, ...]  # every ownerReference; the controller first
     revision: int  # deployment.kubernetes.io/revision, 0 when absent
+    want: int = 1  # spec.replicas (Kubernetes' default 1); 0: scaled to zero
+    replicas: int = 0  # status.replicas: pods it has now
     created: datetime | None = None  # when this revision was rolled out
 
     @property

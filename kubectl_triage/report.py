@@ -186,6 +186,10 @@ class Report:
     def all_namespaces(self) -> bool:
         return self.namespace == "(all)"  # Run.namespace_label of -A
 
+    def __post_init__(self) -> None:
+        # a gap is said once, however many of a view's readings heard of it
+        object.__setattr__(self, "gaps", tuple(dict.fromkeys(self.gaps)))
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "apiVersion": "triage/v1",

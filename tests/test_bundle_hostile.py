@@ -193,3 +193,17 @@ def test_labels_of_any_shape_give_a_summary(demo_copy, labels):
     result = run("--bundle", str(demo_copy), "summary", "-o", "json")
     assert result.code in (0, 3) and "internal error" not in result.stderr, result.stderr
     assert result.json()["incidents"]
+
+
+def test_labels_that_are_no_string_map_are_read_as_none(tmp_path):
+    """Found by tests/test_fuzz.py: `labels: [null]` in a hand-edited bundle made summary's
+    service graph fail with an internal error."""
+    ns = tmp_path / "b" / "ns"
+    ns.mkdir(parents=True)
+    pod = {"metadata": {"name": "web-1", "labels": [None], "annotations": {"a": 1, "b": "x"}},
+           "spec": {"containers": [{"name": "app"}]},
+           "status": {"containerStatuses": [{"name": "app"}]}}
+    (ns / "pods.json").write_text(json.dumps({"items": [pod]}))
+    for command in ("summary", "checklist", "status"):
+        result = run("--bundle", str(tmp_path / "b"), "-n", "ns", command)
+        assert result.code == 0 and "internal error" not in result.stderr, result.stderr

@@ -7,6 +7,8 @@ Fingerprints set aside what varies between requests, so one failure is one group
 
 from __future__ import annotations
 
+from kubectl_triage.commands.logs import analyze_report
+from kubectl_triage.detectors import LITERALS
 from kubectl_triage.evidence import Level, Record, Severity
 from kubectl_triage.rules.engine import RuleSet, Tally, analyze_chunks, fingerprint
 from kubectl_triage.rules.load import builtin_rules
@@ -55,7 +57,10 @@ def test_a_detector_judged_info_record_is_a_failure():
         "2026-11-27T22:30:00.446Z 2026-11-27 22:30:00,446 INFO [sched] Firing reminder 38 "
         "due_at=2026-11-27T21:30:00+00:00\n"
     )
-    finding = _findings(log)["timezone"]
+    # the timezone detector's record judge, as `analyze` applies it (detectors/timezone.py)
+    ruleset = RuleSet(builtin_rules(), literals=LITERALS)
+    report = analyze_report(ruleset, [log.encode()], name="sample")
+    finding = {f.rule: f for f in report.findings}["timezone"]
     assert finding.severity is Severity.ERROR
 
 

@@ -19,7 +19,9 @@ from kubectl_triage.rules.load import load_rules
 from tests.helpers import run
 
 # Every command module that names detectors, and so must agree with the registry.
-VIEWS = ("summary", "checklist", "logs")
+VIEWS = ("summary", "checklist", "logs", "verify", "follow")
+# The views that count log records: each runs every detector that judges records.
+COUNTING = ("summary", "checklist", "logs", "verify", "follow")
 
 
 def _demo_run(source: Any = None) -> Run:
@@ -46,6 +48,25 @@ def test_registry_and_the_commands_that_name_detectors_agree():
         assert set(names) <= set(REGISTRY), view
         named |= set(names)
     assert named == set(REGISTRY), "a registered detector that no command runs"
+    judging = {name for name, d in REGISTRY.items() if d.judge is not None}
+    assert judging, "timezone judges records"
+    for view in COUNTING:
+        names = importlib.import_module(f"kubectl_triage.commands.{view}").DETECTORS
+        assert judging <= set(names), view
+
+
+def test_the_prefilter_keeps_the_lines_record_judging_detectors_look_at():
+    from kubectl_triage.detectors import LITERALS
+    from kubectl_triage.scan import iter_records
+
+    for name, detector in REGISTRY.items():
+        assert bool(detector.literals) == (detector.judge is not None), name
+        assert set(detector.literals) <= set(LITERALS), name
+    line = b"2026-11-27T22:30:00Z INFO firing reminder due_at=2026-11-27T21:30:00Z\n"
+    table_only = RuleSet(load_rules(use_default=False))
+    with_detectors = RuleSet(load_rules(use_default=False), literals=LITERALS)
+    assert not list(iter_records([line], prefilter=table_only.prefilter))
+    assert len(list(iter_records([line], prefilter=with_detectors.prefilter))) == 1
 
 
 def test_every_rule_a_detector_reports_is_in_the_table():

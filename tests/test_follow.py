@@ -12,6 +12,8 @@ def test_follow_prints_failing_records_with_their_rules():
     assert result.code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert any(" schema-mismatch " in line and "'skills'" in line for line in lines)
+    # an INFO line that the timezone detector judges (fired an hour after due_at)
+    assert sum(" timezone " in line and "due_at=" in line for line in lines) == 4
     assert all(" info - " not in line for line in lines)  # info without a rule is not shown
     pods = {line.split()[1].split("/")[0] for line in lines}
     assert pods == {"taskflow-api-7c9d8f6b5-q8z4m", "taskflow-api-7c9d8f6b5-x2x7k"}

@@ -239,10 +239,11 @@ def _opts() -> GlobalOptions:
 
 
 def _ruleset():
+    from kubectl_triage.detectors import LITERALS
     from kubectl_triage.rules.engine import RuleSet
     from kubectl_triage.rules.load import load_rules
 
-    return RuleSet(load_rules(_opts().rules))
+    return RuleSet(load_rules(_opts().rules), literals=LITERALS)
 
 
 def _source():

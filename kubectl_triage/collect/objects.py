@@ -225,12 +225,16 @@ def to_replicaset(item: dict[str, Any]) -> ReplicaSet:
     # the controller first: it is the owner a pod or an event rolls up to
     refs = sorted(meta.get("ownerReferences") or [], key=lambda r: not r.get("controller"))
     revision = _str_map(meta.get("annotations")).get("deployment.kubernetes.io/revision", "0")
+    want = (item.get("spec") or {}).get("replicas", 1)
+    replicas = (item.get("status") or {}).get("replicas") or 0
     return ReplicaSet(
         namespace=meta.get("namespace", ""),
         name=meta.get("name", ""),
         uid=meta.get("uid", ""),
         owners=tuple(Owner(r.get("kind", ""), r.get("name", ""), r.get("uid", "")) for r in refs),
         revision=int(revision) if revision.isdigit() else 0,
+        want=want if isinstance(want, int) else 1,
+        replicas=replicas if isinstance(replicas, int) else 0,
         created=_time(meta.get("creationTimestamp")),
     )
 

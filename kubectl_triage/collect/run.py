@@ -253,16 +253,30 @@ class Evidence:
         records: list[Record] = []
         gaps: list[Gap] = []
         read = 0
+        partial = self._partial_logs()
         for ref in refs:
             got, gap = self._logs[keys[ref]]
-            if gap:
-                gaps.append(gap)
-            elif got is not None:
+            said = partial.get(_log_of(ref), [])
+            if gap and not (said and gap.reason == "NotFound"):
+                gaps.append(gap)  # (a bundle's "not in the bundle" when its manifest says why)
+            gaps += said
+            if gap is None and got is not None:
                 read += 1
                 if keep:
                     records.extend(self._grepped(got, options))
         records.sort(key=_in_time_order)
         return LogResult(records, gaps, read)
+
+    def _partial_logs(self) -> dict[tuple, list[Gap]]:
+        """The logs the source says it could not read whole: a stream cut and not resumed
+        (live), or what a bundle's manifest recorded when it was taken (a forbidden or
+        failed read, a cut one). Every view that reads a log hears of its gap this way."""
+        out: dict[tuple, list[Gap]] = {}
+        for gap in self.source.recorded_gaps():
+            if gap.kind in ("logs", "previous-logs") and gap.pod:
+                key = (gap.namespace, gap.pod, gap.container, gap.kind == "previous-logs")
+                out.setdefault(key, []).append(gap)
+        return out
 
     def look_for(self, literals: Iterable[str]) -> bool:
         """Parse the lines with these words too. False when it is too late (a log was read
@@ -333,6 +347,10 @@ class Evidence:
             with self._lock:
                 known = self._probes.setdefault(key, known)
         return known
+
+
+def _log_of(ref: LogRef) -> tuple:
+    return (ref.namespace, ref.pod, ref.container, ref.previous)
 
 
 def probe_key(namespace: str, pod: str, *, port: int, path: str, container: str = "") -> tuple:

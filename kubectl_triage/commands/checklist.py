@@ -26,7 +26,9 @@ _PATH = re.compile(r"(/[\w./{}-]+)")
 
 
 # The detectors behind the checklist's object steps (names of detectors.REGISTRY).
-DETECTORS = ("pod-status", "service-no-endpoints", "openapi", "dapr-wiring", "rollout")
+DETECTORS = (
+    "pod-status", "service-no-endpoints", "openapi", "dapr-wiring", "rollout", "timezone"
+)
 
 
 def checklist_report(
@@ -40,22 +42,24 @@ def checklist_report(
     logs = evidence.logs(log_refs(evidence.pods, options), options=options, progress=run.progress)
     events = evidence.events
     now = present(run, since=since)  # what is over is history, not a finding
+    # first: the records a detector judges (timezone) are counted as it judged them
+    detected = run_detectors(run, DETECTORS)
     app_tally, sidecar_tally, event_tally, everything = (run.tally() for _ in range(4))
     sidecars = {(p.name, c.name) for p in evidence.pods for c in p.containers if c.sidecar}
-    for record in logs.records:
+    records = now.current_logs(logs.records)  # not those of pods an old rollout left
+    for record in records:
         is_sidecar = record.ref and (record.ref.pod, record.ref.container) in sidecars
         (sidecar_tally if is_sidecar else app_tally).add(record)
     event_tally.add_all(event_records(now.events))
     owners = run.workload_of(evidence.pods)  # pod name -> the workload that owns it
-    everything.add_all([*logs.records, *now.records()])
-    detected = run_detectors(run, DETECTORS)
+    everything.add_all([*records, *now.records()])
     table_findings = amended(
         everything.findings(context=run.context_values(), workload_of=owners), detected
     )
-    findings = _ranked(table_findings, symptom, _symptom_rules(run, logs.records, symptom))
+    findings = _ranked(table_findings, symptom, _symptom_rules(run, records, symptom))
     step = {c.step: c for c in detected.checks}
     told = story(
-        run, records=logs.records, findings=detected.findings, now=now, amend=detected.amend
+        run, records=records, findings=detected.findings, now=now, amend=detected.amend
     )
     checks = (
         step["pods"],

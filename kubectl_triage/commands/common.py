@@ -52,6 +52,12 @@ class Run:
             known = self._judged[id(record)] = (record, self.ruleset.classify(record))
         return known[1]
 
+    def note(self, verdicts: Iterable[tuple[Record, Match]]) -> None:
+        """A detector's judgement of these records, over the table's, for the rest of the
+        run (detectors.run_detectors)."""
+        for record, match in verdicts:
+            self._judged[id(record)] = (record, match)
+
     def tally(self, *, min_level: Level = Level.WARNING) -> Tally:
         """A Tally that judges through the run's memo."""
         return Tally(self.ruleset, min_level=min_level, classify=self.classify)

@@ -10,6 +10,7 @@ not in per-stream bursts.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import queue
@@ -21,10 +22,11 @@ from datetime import datetime
 from kubectl_triage.collect.gather import LogOptions, log_refs, resolve_target
 from kubectl_triage.commands.common import Run
 from kubectl_triage.commands.timefmt import clock
+from kubectl_triage.detectors import judge_of
 from kubectl_triage.errors import TriageError, UsageError
 from kubectl_triage.evidence import Level, LogRef, Record
 from kubectl_triage.records import RecordBuilder, clean_line, one_line
-from kubectl_triage.rules.engine import Match
+from kubectl_triage.rules.engine import Match, RuleSet
 from kubectl_triage.scan import decoded_lines
 
 _DONE = object()
@@ -154,16 +156,26 @@ class _Groups:
         return out
 
 
+# The detectors that judge each record as it arrives (names of detectors.REGISTRY).
+DETECTORS = ("timezone",)
+
+
+@functools.cache
+def _judge(ruleset: RuleSet) -> Callable[[Record], Match | None]:
+    """The table, then the detectors' record judge (built once for the run's rules)."""
+    return judge_of(ruleset, DETECTORS)
+
+
 def _shown(run: Run, record: Record, options: LogOptions) -> bool:
     if options.grep is not None and not options.grep.search(record.text):
         return False
     return bool(
-        options.all_lines or run.ruleset.classify(record) or record.level >= Level.WARNING
+        options.all_lines or _judge(run.ruleset)(record) or record.level >= Level.WARNING
     )
 
 
 def _format(run: Run, record: Record, options: LogOptions, *, as_json: bool) -> str:
-    match = run.ruleset.classify(record)
+    match = _judge(run.ruleset)(record)
     if as_json:
         return _json_line(record, match)
     return _line(record, match, timestamps=options.timestamps)

@@ -8,7 +8,7 @@ from pathlib import Path
 from kubectl_triage.collect.gather import LogOptions, log_refs, resolve_target
 from kubectl_triage.commands.common import Run
 from kubectl_triage.commands.timefmt import clock
-from kubectl_triage.detectors import run_detectors
+from kubectl_triage.detectors import judge_of, run_detectors
 from kubectl_triage.detectors.model import amended
 from kubectl_triage.errors import NotFound
 from kubectl_triage.evidence import Level, LogRef, Record
@@ -22,7 +22,7 @@ from kubectl_triage.split import read_chunks, scan_file
 
 _RECORD_COLUMNS = ("time", "pod", "container", "level", "rule", "message")
 # The detectors whose measurements a logs report carries (names of detectors.REGISTRY).
-DETECTORS = ("openapi",)
+DETECTORS = ("openapi", "timezone")
 
 
 def logs_report(run: Run, *, target: str | None, selector: str, options: LogOptions) -> Report:
@@ -34,18 +34,19 @@ def logs_report(run: Run, *, target: str | None, selector: str, options: LogOpti
     refs = log_refs(pods, options)
     tally = run.tally()
     listing = options.all_lines or options.grep  # a table of records, in time order
-    result = run.evidence.logs(
-        refs, options=options, progress=run.progress, sink=None if listing else tally.add_all
-    )
+    result = run.evidence.logs(refs, options=options, progress=run.progress)
+    # first: the records a detector judges (timezone) are counted as it judged them
+    detected = run_detectors(run, DETECTORS)
     tables = ()
     if listing:
         tables = (_records_table(tally, result.records, timestamps=options.timestamps),)
+    else:
+        tally.add_all(result.records)
     tally.add_all(status_records(pods))
     names = {p.name for p in pods}
     recorded = [g for g in run.source.recorded_gaps() if not g.pod or g.pod in names]
     workload = target.rpartition("/")[2] if target else ""
     groups = tally.groups()
-    detected = run_detectors(run, DETECTORS)
     findings = amended(
         tally.findings(context=run.context_values(workload), workload_of=run.workload_of(pods)),
         detected,
@@ -92,7 +93,8 @@ def analyze_report(
     """The rules over stdin (`chunks`) or a file (`path`: big ones scanned by several
     processes, cut at record boundaries). `kubectl logs --prefix` and stern output are
     grouped per container and name it."""
-    tally = Tally(ruleset, min_level=Level.WARNING)
+    # the detectors that judge one record at a time, as each passes (nothing is kept)
+    tally = Tally(ruleset, min_level=Level.WARNING, classify=judge_of(ruleset, DETECTORS))
     ref = LogRef("", name, "")
     fmt, chunks = sniff(chunks if chunks is not None else read_chunks(path))
     note = f"Analyzed {name}."

@@ -16,7 +16,7 @@ from kubectl_triage.report import TIMELINE_KEY, Report, sort_findings
 from kubectl_triage.source import LogWindow
 
 # The detectors whose findings a summary shows (names of detectors.REGISTRY).
-DETECTORS = ("openapi", "service-no-endpoints")
+DETECTORS = ("openapi", "service-no-endpoints", "timezone")
 
 
 def summary_report(run: Run, *, max_requests: int, since: timedelta | None = None) -> Report:
@@ -25,14 +25,14 @@ def summary_report(run: Run, *, max_requests: int, since: timedelta | None = Non
     tally = run.tally()
     # an explicit --since reads only that much of each log, as `logs --since` does
     options = LogOptions(max_requests=max_requests, window=LogWindow(since=since))
-    logs = evidence.logs(
-        log_refs(pods, options), options=options, progress=run.progress, sink=tally.add_all
-    )
+    logs = evidence.logs(log_refs(pods, options), options=options, progress=run.progress)
     events = evidence.events
     now = present(run, since=since)  # what is over is history, not a finding
+    # first: the records a detector judges (timezone) are counted as it judged them
+    detected = run_detectors(run, DETECTORS)
+    tally.add_all(now.current_logs(logs.records))
     tally.add_all(now.records())
     workloads = sorted({p.workload_name for p in pods})
-    detected = run_detectors(run, DETECTORS)
     findings = amended(
         tally.findings(context=run.context_values(), workload_of=run.workload_of(pods)), detected
     )

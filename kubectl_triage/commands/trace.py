@@ -27,6 +27,9 @@ def trace_report(
     if len(needle) < _MIN_NEEDLE:
         raise UsageError(f"the id or path to trace must have at least {_MIN_NEEDLE} characters")
     ws = run.evidence.workloads()
+    # the objects first, then the logs: a connection that breaks while the logs stream
+    # leaves a trace of what was read with the cut named, not a run that fails after it
+    objects = run.evidence.services
     options = LogOptions(window=window, max_requests=max_requests)
     literals = [needle, *run.ruleset.prefilter.literals_text()] if by_path else [needle]
     logs = run.evidence.logs(
@@ -67,7 +70,7 @@ def trace_report(
         f"{len(hits)} record(s) with {needle!r} in {len(services)} service(s): "
         f"{', '.join(services) or 'none'}"
     )
-    path = _call_path(run, ws.pods, hits)
+    path = _call_path(ws.pods, objects, hits)
     if path:
         note += f"; calls: {path}"
     if first_failure and first_failure.ref:
@@ -86,12 +89,12 @@ def trace_report(
     )
 
 
-def _call_path(run: Run, pods: list, hits: list[Record]) -> str:
+def _call_path(pods: list, services: list, hits: list[Record]) -> str:
     """Who called whom among the records traced, from the service graph (any call format:
     Dapr invoke, Service URLs and DNS names)."""
     nodes = node_map(pods)
     logged = [(nodes.get(r.ref.pod, ("Pod", r.ref.pod)), r) for r in hits if r.ref]
-    graph = build_graph(pods, run.evidence.services, records=logged)
+    graph = build_graph(pods, services, records=logged)
     # named calls only: who logs a shared id first is not always the caller
     edges = sorted({(a, b) for (a, b, via) in graph.edges if via == "call" and b[0] != "Topic"})
     return ", ".join(f"{describe(a)} -> {describe(b)}" for a, b in edges)

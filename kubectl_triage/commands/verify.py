@@ -9,11 +9,16 @@ from collections.abc import Callable
 from kubectl_triage.collect.gather import LogOptions, log_refs, resolve_target
 from kubectl_triage.commands.common import Run
 from kubectl_triage.commands.timefmt import age
+from kubectl_triage.detectors import run_detectors
 from kubectl_triage.detectors.rollout import verify_check
 from kubectl_triage.errors import NotFound
-from kubectl_triage.evidence import Deployment, Level, Pod, Verdict
+from kubectl_triage.evidence import Deployment, Gap, Level, Pod, Verdict
 from kubectl_triage.report import Check, Report
 from kubectl_triage.rules.engine import Tally
+
+# The detectors whose verdicts the error count takes (names of detectors.REGISTRY); the
+# rollout's judgement (detectors/rollout.py) is called as a check of its own.
+DETECTORS = ("timezone",)
 
 POLL_SECONDS = 2.0
 
@@ -58,7 +63,7 @@ def _verify_once(run: Run, deploy: str, *, image: str | None) -> tuple[Report, b
         _image(deployment, current, image),
         _restarts(current, now),
     ]
-    tally = _errors_since_start(run, current)
+    tally, gaps = _errors_since_start(run, current)
     # a rule's match at INFO/DEBUG is a hint, not an error (rules/engine.is_failing)
     errors = [g for g in tally.groups()
               if g.level >= Level.ERROR or g.rule and not Level.UNKNOWN < g.level < Level.WARNING]
@@ -81,7 +86,7 @@ def _verify_once(run: Run, deploy: str, *, image: str | None) -> tuple[Report, b
         findings=tally.findings(
             context=run.context_values(name), workload_of=run.workload_of(current)
         ),
-        gaps=tuple(ws.gaps),
+        gaps=tuple(ws.gaps + gaps),
     )
     return report, done
 
@@ -137,10 +142,12 @@ def _restarts(pods: list[Pod], now) -> Check:
     return Check("restarts", Verdict.PASS, f"no restarts; ages: {ages}")
 
 
-def _errors_since_start(run: Run, pods: list[Pod]) -> Tally:
-    """Error records of the new pods (their logs begin when they started)."""
+def _errors_since_start(run: Run, pods: list[Pod]) -> tuple[Tally, list[Gap]]:
+    """Error records of the new pods (their logs begin when they started), and what could
+    not be read of them: a log that is missing or cut short leaves "no errors" unproven."""
     options = LogOptions()
     logs = run.evidence.logs(log_refs(pods, options), options=options)
+    detected = run_detectors(run, DETECTORS)  # first: its verdicts are counted as such
     tally = run.tally()
     tally.add_all(logs.records)
-    return tally
+    return tally, [*logs.gaps, *detected.gaps]

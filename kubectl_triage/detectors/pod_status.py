@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from kubectl_triage.detectors.model import Detected, Detector
 from kubectl_triage.evidence import Pod, Verdict
+from kubectl_triage.incidents.history import retired_replicasets
 from kubectl_triage.report import Check
 
 if TYPE_CHECKING:
@@ -28,7 +29,10 @@ def pod_status(pod: Pod) -> str:
     return pod.phase
 
 
-def pods_check(pods: list[Pod], ns: str) -> Check:
+def pods_check(pods: list[Pod], ns: str, *, retired: frozenset[str] = frozenset()) -> Check:
+    """`retired`: ReplicaSets scaled to zero; their pods still going away are not judged."""
+    leaving = [p.name for p in pods if p.owner and p.owner.name in retired]
+    pods = [p for p in pods if p.name not in leaving]
     broken = [
         f"{p.name} {pod_status(p)}"
         for p in pods
@@ -40,15 +44,20 @@ def pods_check(pods: list[Pod], ns: str) -> Check:
         if any(c.restarts for c in p.containers)
     ]
     nexts = (f"kubectl triage status -n {ns}",)
+    aside = f"; of old ReplicaSets, going away: {', '.join(leaving)}" if leaving else ""
     if broken:
-        return Check("pods", Verdict.FAIL, "not running/ready: " + ", ".join(broken), next=nexts)
+        return Check(
+            "pods", Verdict.FAIL, "not running/ready: " + ", ".join(broken) + aside, next=nexts
+        )
     if restarted:
-        return Check("pods", Verdict.WARN, "restarted: " + ", ".join(restarted), next=nexts)
-    return Check("pods", Verdict.PASS, f"{len(pods)} pod(s) running and ready, no restarts")
+        return Check("pods", Verdict.WARN, "restarted: " + ", ".join(restarted) + aside, next=nexts)
+    return Check("pods", Verdict.PASS, f"{len(pods)} pod(s) running and ready, no restarts{aside}")
 
 
 def detect(run: Run) -> Detected:
-    return Detected(checks=(pods_check(run.evidence.pods, run.evidence.scope_namespace),))
+    evidence = run.evidence
+    retired = frozenset(retired_replicasets(evidence.replicasets))
+    return Detected(checks=(pods_check(evidence.pods, evidence.scope_namespace, retired=retired),))
 
 
 DETECTOR = Detector("pod-status", (), detect, "pods not running or ready, and restarts")

@@ -27,6 +27,7 @@ from kubectl_triage.incidents.history import (
     capture_time,
     last_word,
     old_restarts,
+    retired_replicasets,
     split_events,
     without_old_restarts,
 )
@@ -53,10 +54,18 @@ class Present:
     events: tuple[Event, ...]
     pods: tuple[Pod, ...]
     history: tuple[HistoryItem, ...]
+    # pods of a ReplicaSet scaled to zero, still going away: their logs are history too
+    retired_pods: frozenset[str] = frozenset()
 
     def records(self) -> list[Record]:
         """The present events and pod states as records for the rules table."""
         return [*event_records(self.events), *status_records(self.pods)]
+
+    def current_logs(self, records: Iterable[Record]) -> list[Record]:
+        """These log records without those of pods an old rollout left behind."""
+        if not self.retired_pods:
+            return list(records)
+        return [r for r in records if r.ref is None or r.ref.pod not in self.retired_pods]
 
 
 @dataclass(frozen=True)
@@ -78,10 +87,20 @@ def present(run: Run, *, since: timedelta | None = None) -> Present:
     since = since or DEFAULT_SINCE
     events = evidence.events
     now = capture_time(_captured(run), (e.last for e in events))
-    split = split_events(events, pods=evidence.pods, now=now, since=since)
-    restarts = old_restarts(evidence.pods, now=now, since=since)
-    pods = without_old_restarts(evidence.pods, now=now, since=since)
-    return Present(now, since, split.present, tuple(pods), split.history + restarts)
+    replicasets = evidence.replicasets
+    split = split_events(
+        events, pods=evidence.pods, now=now, since=since, replicasets=replicasets
+    )
+    # a pod its ReplicaSet no longer wants (scaled to zero, going away): its state is history
+    retired = retired_replicasets(replicasets)
+    wanted = [
+        p for p in evidence.pods
+        if not (p.owner and p.owner.kind == "ReplicaSet" and p.owner.name in retired)
+    ]
+    restarts = old_restarts(wanted, now=now, since=since)
+    pods = without_old_restarts(wanted, now=now, since=since)
+    gone = frozenset(p.name for p in evidence.pods) - {p.name for p in wanted}
+    return Present(now, since, split.present, tuple(pods), split.history + restarts, gone)
 
 
 def _captured(run: Run) -> datetime | None:
@@ -105,7 +124,7 @@ def story(
     and the detectors' findings about objects; with -A, each namespace on its own (a name
     means the Service of the caller's namespace), ranked together."""
     evidence = run.evidence
-    logs = [r for r in records if r.ref is not None]
+    logs = [r for r in now.current_logs(records) if r.ref is not None]
     judged = []
     for record in [*logs, *now.records()]:
         match = run.classify(record)

@@ -1,9 +1,12 @@
 """The present apart from history: what is over is shown as such, never judged as current.
 
 Over: a FailedScheduling followed by Scheduled for the same pod; any event of a pod that no
-longer exists or of a ReplicaSet with no pod left (an old rollout); a failing probe of a pod
-that is Ready now and has not complained for a while; an event, or a container's last
-restart, that ended before the window (`--since`, default the last hour of evidence).
+longer exists; any event of a ReplicaSet scaled to zero (spec.replicas 0: an old rollout,
+named with the newer ReplicaSet of its Deployment) or of a pod it still has, or of a
+ReplicaSet that no longer exists; a failing probe of a pod that is Ready now and has not
+complained for a while; an event, or a container's last restart, that ended before the
+window (`--since`, default the last hour of evidence). A ReplicaSet that wants pods and has
+none (its FailedCreate: a quota, an admission webhook) is current, not an old rollout.
 "Now" is when the evidence was captured: a bundle's manifest time, else the newest
 timestamp in it; only a live cluster uses the wall clock. Pure; imports `evidence` and
 `incidents`.
@@ -16,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from kubectl_triage.evidence import Event, Pod
+from kubectl_triage.evidence import Event, Pod, ReplicaSet
 from kubectl_triage.incidents.model import HistoryItem
 
 # The window a report calls current when --since does not say.
@@ -61,11 +64,66 @@ def _scheduled(events: list[Event]) -> dict[str, datetime | None]:
     return out
 
 
+def retired_replicasets(replicasets: Iterable[ReplicaSet]) -> dict[str, str]:
+    """ReplicaSet name -> why it is over: scaled to zero (spec.replicas 0), with the newest
+    ReplicaSet of the same Deployment when there is one."""
+    replicasets = list(replicasets)
+    newest: dict[tuple[str, str], ReplicaSet] = {}
+    for rs in replicasets:
+        owner = rs.controller
+        if owner is None or rs.want == 0:
+            continue
+        key = (rs.namespace, owner.uid or owner.name)
+        if key not in newest or rs.revision > newest[key].revision:
+            newest[key] = rs
+    out = {}
+    for rs in replicasets:
+        if rs.want != 0:
+            continue
+        owner = rs.controller
+        newer = newest.get((rs.namespace, owner.uid or owner.name)) if owner else None
+        why = "ReplicaSet scaled to zero"
+        if newer is not None and newer.revision > rs.revision:
+            why += f", superseded by {newer.name} (revision {newer.revision})"
+        out[rs.name] = why
+    return out
+
+
+@dataclass(frozen=True)
+class _Owners:
+    """What the evidence says of the ReplicaSets events name."""
+
+    live: set[str]  # owners of pods that exist
+    listed: set[str]  # every ReplicaSet listed (empty: none could be read)
+    retired: dict[str, str]  # scaled to zero -> why
+
+
+def _replicaset_over(
+    event: Event, pods: dict[str, Pod], owners: _Owners
+) -> tuple[str, datetime | None] | None:
+    if event.kind == "ReplicaSet":
+        if event.name in owners.retired:
+            return (owners.retired[event.name], event.last)
+        if owners.listed and event.name not in owners.listed:
+            return ("ReplicaSet no longer exists", event.last)
+        if not owners.listed and event.name not in owners.live:
+            # no ReplicaSet could be read: no pod left is the best word there is
+            return ("ReplicaSet has no pods left", event.last)
+        return None
+    pod = pods.get(event.name) if event.kind == "Pod" else None
+    if pod is not None and pod.owner and pod.owner.kind == "ReplicaSet":
+        why = owners.retired.get(pod.owner.name)
+        if why:
+            return ("its " + why.replace("ReplicaSet", f"ReplicaSet {pod.owner.name}", 1),
+                    event.last)
+    return None
+
+
 def _why_over(
     event: Event,
     *,
     pods: dict[str, Pod],
-    live_replicasets: set[str],
+    owners: _Owners,
     scheduled: dict[str, datetime | None],
     now: datetime | None,
     since: timedelta,
@@ -73,8 +131,9 @@ def _why_over(
     """Why this event is history and when it ended, or None when it may be current."""
     if event.kind == "Pod" and event.name not in pods:
         return ("pod no longer exists", event.last)
-    if event.kind == "ReplicaSet" and event.name not in live_replicasets:
-        return ("ReplicaSet has no pods left (scaled to zero)", event.last)
+    old_rollout = _replicaset_over(event, pods, owners)
+    if old_rollout is not None:
+        return old_rollout
     if event.kind == "Pod" and event.reason == "FailedScheduling" and event.name in scheduled:
         done = scheduled[event.name]
         if done is None or event.last is None or done >= event.last:
@@ -94,19 +153,26 @@ def split_events(
     pods: Iterable[Pod],
     now: datetime | None,
     since: timedelta = DEFAULT_SINCE,
+    replicasets: Iterable[ReplicaSet] = (),
 ) -> Split:
     """The events that may be current, and the rest as history. Normal events that are
-    over are dropped from both: they were never findings."""
+    over are dropped from both: they were never findings. `replicasets`: those listed
+    (none: they could not be read, and a ReplicaSet without pods is taken as over)."""
     events = list(events)
     by_name = {p.name: p for p in pods}
-    live_rs = {p.owner.name for p in by_name.values() if p.owner and p.owner.kind == "ReplicaSet"}
+    replicasets = list(replicasets)
+    owners = _Owners(
+        live={p.owner.name for p in by_name.values() if p.owner and p.owner.kind == "ReplicaSet"},
+        listed={rs.name for rs in replicasets},
+        retired=retired_replicasets(replicasets),
+    )
     scheduled = _scheduled(events)
     present, history = [], []
     for event in events:
         over = _why_over(
             event,
             pods=by_name,
-            live_replicasets=live_rs,
+            owners=owners,
             scheduled=scheduled,
             now=now,
             since=since,

@@ -1,4 +1,4 @@
-"""Applies the rules table and the detectors to records; groups and counts what it finds.
+"""Applies the rules table to records; groups and counts what it finds.
 
 `RuleSet` is built once per run (it compiles the prefilter); `Tally` takes records one at a
 time and keeps only aggregates, so memory stays flat however long the logs are.
@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from kubectl_triage.evidence import Level, LogRef, Record, Severity
 from kubectl_triage.records import cause_line
 from kubectl_triage.report import Finding, Group, Where, sort_findings
-from kubectl_triage.rules import detectors
 from kubectl_triage.rules.literals import common_text
 from kubectl_triage.rules.model import Rule, Specificity
 from kubectl_triage.scan import Prefilter, trie_pattern
@@ -53,18 +52,19 @@ class Match:
     rule: Rule
     detail: str = ""
     # A detector judged the record across its fields (a due time hours off the record's own
-    # clock): the record is a failure whatever level the app logged it at.
+    # clock; detectors/): the record is a failure whatever level the app logged it at.
     judged: bool = False
 
 
 class RuleSet:
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], *, literals: Sequence[str] = ()) -> None:
+        """`literals`: more words whose lines the prefilter keeps (the record-judging
+        detectors', detectors.LITERALS), the table's own being derived from its patterns."""
         # Most specific first: the first specific match ends the search.
         self.rules = tuple(sorted(rules, key=lambda r: -r.specificity))
         self.by_id = {r.id: r for r in rules}
-        literals = [w for r in rules for w in r.literals]
         self.prefilter = Prefilter(
-            [*literals, *detectors.LITERALS],
+            [*(w for r in rules for w in r.literals), *literals],
             quiet_words=[*LEVEL_LITERALS, *quiet_literals(rules)],
             keep_all=any(not r.literals and "log" in r.scopes for r in rules),
             common=common_text().encode(),
@@ -98,7 +98,6 @@ class RuleSet:
 
     def classify(self, record: Record) -> Match | None:
         lowered = record.text.lower()
-        best: Rule | None = None
         for index in sorted(self._candidate_rules(lowered)):  # most specific first
             rule = self.rules[index]
             if record.kind not in rule.scopes:
@@ -106,13 +105,8 @@ class RuleSet:
             if record.level and record.level < rule.min_level:
                 continue
             if rule.matches(record.text, lowered):
-                best = rule
-                break
-        if best is None or best.specificity < Specificity.SPECIFIC:
-            found = detectors.detect(record, lowered)
-            if found and found[0] in self.by_id:
-                return Match(self.by_id[found[0]], found[1], judged=True)
-        return Match(best) if best else None
+                return Match(rule)
+        return None
 
 
 # What varies between two occurrences of one failure, set aside so that one failure across

@@ -183,13 +183,15 @@ def test_connection_cut_every_60_kb_is_resumed_without_loss_or_repeat(faulty_api
     assert log_gaps(report) == []
 
 
-def _cut_mid_stream(api: FaultyApi, toxic: str, budget: int) -> tuple[int, dict, float]:
+def _cut_mid_stream(
+    api: FaultyApi, toxic: str, budget: int, command: tuple[str, ...] = LOGS
+) -> tuple[int, dict, float]:
     """Start the log read through a 20 KB/s link, then put `toxic` on for good."""
     api.toxics.add(api.proxy, "bandwidth", {"rate": 20})
     audit = api.cluster.audit_log
     start = lines_of(audit)
     started = time.monotonic()
-    proc = triage(api, *LOGS, "--request-timeout", f"{budget}s")
+    proc = triage(api, *command, "--request-timeout", f"{budget}s")
     wait_for_log_stream(audit, after=start)
     time.sleep(1.5)  # some lines through
     api.toxics.add(api.proxy, toxic, {"timeout": 0})
@@ -205,6 +207,19 @@ def test_connection_reset_mid_stream_keeps_the_lines_read_and_names_the_cut(faul
     [gap] = log_gaps(report)
     assert gap["pod"] == POD and "partial log" in gap["message"]
     assert f"cut after {len(read)} line(s)" in gap["message"]
+
+
+def test_trace_over_a_log_cut_mid_stream_names_the_cut_and_shows_what_it_read(
+    faulty_api, big_log
+):
+    """Partial logs are said in every view that reads logs, not only `logs` (issue 11)."""
+    trace = ("trace", "served request", "-n", NS, "--tail=-1", "-o", "json")
+    code, report, _ = _cut_mid_stream(faulty_api, "reset_peer", 10, command=trace)
+    assert code == 0
+    shown = [int(re.search(r"seq=(\d+)", row["message"]).group(1)) for row in report["timeline"]]
+    assert 0 < len(shown) < LINES and shown == list(range(len(shown)))
+    [gap] = log_gaps(report)
+    assert gap["pod"] == POD and f"partial log: cut after {len(shown)} line(s)" in gap["message"]
 
 
 def test_blackholed_connection_mid_stream_ends_within_budget_with_the_lines_read(

@@ -16,14 +16,15 @@ pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 CASCADE = REPO / "tests" / "data" / "cascade"
+ROLLOUTS = REPO / "tests" / "data" / "rollouts"
 
 
-def _summary(cluster, namespace: str) -> dict:
+def _summary(cluster, namespace: str, *flags: str) -> dict:
     env = dict(cluster.env)
     # this checkout's code, whatever kubectl-triage an environment has installed
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
     cmd = [sys.executable, "-m", "kubectl_triage", "--kubeconfig", str(cluster.kubeconfig),
-           "--context", "admin", "-n", namespace, "summary", "-o", "json"]
+           "--context", "admin", "-n", namespace, "summary", "-o", "json", *flags]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
@@ -33,6 +34,14 @@ def _summary(cluster, namespace: str) -> dict:
 def cascade(e2e_cluster) -> dict:
     e2e_cluster.load(CASCADE)
     return _summary(e2e_cluster, "market")
+
+
+@pytest.fixture(scope="module")
+def rollouts(e2e_cluster) -> dict:
+    e2e_cluster.load(ROLLOUTS)
+    # live, now is the wall clock and the bundle's events are days old: a window wide
+    # enough that only the ReplicaSets can tell what is over
+    return _summary(e2e_cluster, "rollouts", "--since", "100000h")
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +77,18 @@ def test_live_demo_ties_the_crash_loop_to_postgres_and_keeps_the_seeds_apart(dem
                  "cloudevent-unwrap", "timezone"):
         owners = [i for i in demo["incidents"] if seed in i["rules"]]
         assert len(owners) == 1, (seed, demo["incidents"])
+
+
+def test_live_old_rollouts_are_history_read_from_the_replicasets(rollouts):
+    history = {(h["object"], h["reason"]): h["why"] for h in rollouts["history"]}
+    assert history[("ReplicaSet/ledger-5f6e7d8c9", "FailedCreate")] == (
+        "ReplicaSet scaled to zero, superseded by ledger-8a9b0c1d2 (revision 2)")
+    assert history[("Pod/worker-6b7c8d9e0-old34", "BackOff")].startswith(
+        "its ReplicaSet worker-6b7c8d9e0 scaled to zero")
+    assert history[("Pod/ledger-5f6e7d8c9-old12", "Unhealthy")] == "pod no longer exists"
+    # the old worker pod crash-loops, OOM-killed: not a finding, not ranked
+    assert rollouts["findings"] == [] and rollouts["incidents"] == []
+
+
+def test_live_a_replicaset_refused_its_pods_is_current_not_an_old_rollout(rollouts):
+    assert not [h for h in rollouts["history"] if "billing" in h["object"]]

@@ -1,6 +1,4 @@
-"""Checks that need code rather than a pattern.
-
-`timezone`: a job that runs a whole number of hours (1 to 14) away from when it was due is
+"""`timezone`: a job that runs a whole number of hours (1 to 14) away from when it was due is
 almost always a naive local time taken as UTC (or the reverse). The detector finds that
 offset in the forms the failure takes:
 
@@ -14,7 +12,11 @@ It stays quiet on times that are merely planned (no firing word), TTLs and expir
 due/late word), runs on time and runs late by minutes. The naive-vs-aware errors of the
 runtimes are patterns of the `timezone` row, not code.
 
-A detector returns (rule id, detail) or None; the rule's row in the table gives the title,
+It judges the run's log records one at a time, where the table names no specific rule
+(an INFO "firing reminder" line is the evidence here, whatever level the app logged it at):
+`detect(run)` over the records the view read, which become the run's judgement of those
+records (every tally and the incidents count them); `judge(record)` is the same test for
+a stream that keeps no Evidence (`analyze`). The `timezone` row gives the finding's title,
 cause, fix and next commands.
 """
 
@@ -22,20 +24,37 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
+from kubectl_triage.detectors.model import Detected, Detector, judged_records
 from kubectl_triage.evidence import Record
 from kubectl_triage.records import parse_time
 
-# Words a record must hold for the detector to look at it; lower-case, for the prefilter.
-LITERALS = ("due_at", "due=", "due:", "due at", "scheduled_for", "scheduled_at", "scheduled for",
-            "scheduled time", "run_at", "remind_at", "fire_at", "eta=", "next_run",
-            "trigger_time", "fire_time", "missed by", "late by", "delayed by", "hours late",
-            "hour late", "hours early", "hour early", "hours behind", "hour behind")
+if TYPE_CHECKING:
+    from kubectl_triage.commands.common import Run
 
+RULE = "timezone"
+
+# Words of the lines the prefilter keeps for the detector; lower-case. A JSON "eta" is
+# found by `eta"` (a literal opening with a quote made every JSON line a candidate).
+LITERALS = ("due_at", "due_time", "due=", "due:", "due at", "scheduled_for", "scheduled_at",
+            "scheduled_time", "scheduled for", "scheduled time", "run_at", "remind_at",
+            "fire_at", "eta=", "eta:", 'eta"', "next_run", "trigger_time", "fire_time",
+            "expected_at", "missed by", "late by", "delayed by", "missed_by", "late_by",
+            "lateness", "hours late", "hour late", "hours early", "hour early", "hours behind",
+            "hour behind")
+# Words a record must hold for the detector to look at it: those, and "<duration> late"
+# ("fired 2h0m0.5s late"). That one is no prefilter literal: " late" and its kin cost the
+# scan of every line ~4%, and a scheduler says it at WARN, a level the prefilter keeps.
+_WORDS = (*LITERALS, " late")
+
+# A zone as the runtimes print it: Z, UTC, GMT, +hh:mm, +hhmm, +hh, UTC+2, GMT+02:00.
+_ZONE = r"(?:(?:UTC|GMT)[+-]\d{1,2}(?::?\d\d)?|Z|UTC|GMT|[+-]\d\d(?::?\d\d)?)"
 _TIME = (
-    r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?: ?(?:Z|UTC|GMT|[+-]\d\d:?\d\d))?"
+    r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?: ?" + _ZONE + r"(?![\w:]))?"
     r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d"
-    r" (?:[+-]\d{4}|GMT|UTC))"
+    r" (?:[+-]\d{4}|GMT|UTC)"
+    r"|(?<![\d.])(?:\d{10}(?:\.\d{1,9})?|\d{13})(?![\d.]))"  # Unix seconds or milliseconds
 )
 _DUE = re.compile(
     r"\b(?:due(?:_at|_time)?|scheduled(?:_for|_at|_time)?|scheduled (?:for|time)|run_at"
@@ -54,13 +73,19 @@ _FIRING = re.compile(
     r"|process(?:ed|ing))\b",
     re.IGNORECASE,
 )
-# "missed by 2:00:03.1", "late by 1h0m2s", "delayed by 7200 seconds", "3 hours late"
-_LATE = re.compile(
-    r"\b(?:missed|late|delayed|behind)(?: schedule)? by:? ?"
+# 2:00:03.1, 7200 seconds, 2 hours, 1h0m2s (Go), 90m, 7200s
+_DURATION = (
     r"(\d+:\d\d:\d\d(?:\.\d+)?"
     r"|\d+(?:\.\d+)? ?(?:hours?|hrs?|minutes?|mins?|seconds?|secs?|ms)"
     r"|\d+h(?:\d+m)?(?:\d+(?:\.\d+)?s)?|\d+m(?:\d+(?:\.\d+)?s)?|\d+(?:\.\d+)?s)\b"
-    r"|\b(\d+(?:\.\d+)?) hours? (?:late|early|behind|ahead)\b",
+)
+# "missed by 2:00:03.1", "late by 1h0m2s", "delayed by 7200 seconds", "lateness=2h0m1s",
+# "fired 2h0m0.5s late", "3 hours late"
+_LATE = re.compile(
+    r"\b(?:missed|late|delayed|behind)(?: schedule)? by:? ?" + _DURATION
+    + r"|\b(?:lateness|late_by|missed_by|delayed_by)[\"']?\s*[=:]\s*[\"']?" + _DURATION
+    + r"|(?<![\w.:])" + _DURATION + r" (?:late|behind schedule)\b"
+    + r"|\b(\d+(?:\.\d+)?) hours? (?:late|early|behind|ahead)\b",
     re.IGNORECASE,
 )
 _TOLERANCE = timedelta(minutes=2)  # a job runs a little after its due time
@@ -69,14 +94,20 @@ _UNITS = {"h": 3600, "hour": 3600, "hr": 3600, "m": 60, "min": 60, "minute": 60,
           "s": 1, "sec": 1, "second": 1, "ms": 0.001}
 
 
-def detect(record: Record, lowered: str) -> tuple[str, str] | None:
-    if not any(w in lowered for w in LITERALS):
+def judge(record: Record) -> str | None:
+    """What is off by whole hours in this record (its detail), or None."""
+    lowered = record.text.lower()
+    if not any(w in lowered for w in _WORDS):
         return None
     for check in (_due_and_fired, _lateness):
         found = check(record)
         if found:
-            return ("timezone", found)
+            return found
     return None
+
+
+def detect(run: Run) -> Detected:
+    return Detected(verdicts=judged_records(run, run.evidence.records(), DETECTOR))
 
 
 def _due_and_fired(record: Record) -> str | None:
@@ -98,10 +129,12 @@ def _due_and_fired(record: Record) -> str | None:
 
 def _lateness(record: Record) -> str | None:
     for m in _LATE.finditer(record.text):
-        stated = m.group(1) or (f"{m.group(2)} hours" if m.group(2) else "")
+        duration = m.group(1) or m.group(2) or m.group(3)
+        hours_stated = m.group(4)
+        stated = duration or (f"{hours_stated} hours" if hours_stated else "")
         if not stated:
             continue
-        seconds = _seconds(m.group(1)) if m.group(1) else float(m.group(2)) * 3600
+        seconds = _seconds(duration) if duration else float(hours_stated) * 3600
         hours = _whole_hours(timedelta(seconds=seconds))
         if hours:
             return f"late by {stated}: {abs(hours)}h, the size of a zone offset"
@@ -110,6 +143,15 @@ def _lateness(record: Record) -> str | None:
 
 def _parse(text: str) -> datetime | None:
     text = text.strip()
+    if text.replace(".", "", 1).isdigit():  # Unix time: 13 digits are milliseconds
+        seconds = float(text) / 1000 if len(text) == 13 else float(text)
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    zone = re.search(r" ?(?:UTC|GMT)([+-])(\d{1,2})(?::?(\d\d))?$", text)
+    if zone:  # UTC+2, GMT+02:00 -> +02:00
+        sign, hh, mm = zone.groups()
+        text = text[: zone.start()] + f"{sign}{int(hh):02d}:{mm or '00'}"
+    if re.search(r":\d\d(?:[.,]\d+)? ?[+-]\d\d$", text):
+        text += ":00"  # +02 -> +02:00
     if text[:3].isalpha():  # RFC 2822
         for fmt in ("%a, %d %b %Y %H:%M:%S %z", "%a, %d %b %Y %H:%M:%S %Z"):
             try:
@@ -141,3 +183,13 @@ def _whole_hours(delta: timedelta) -> int:
         return 0
     off = abs(delta - timedelta(hours=hours))
     return hours if off <= _TOLERANCE else 0
+
+
+DETECTOR = Detector(
+    "timezone",
+    (RULE,),
+    detect,
+    "jobs run a whole number of hours off their due time",
+    literals=LITERALS,
+    judge=judge,
+)
