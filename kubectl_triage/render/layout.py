@@ -18,7 +18,8 @@ GAP = "  "  # between columns (kubectl pads with 3; at 80 columns every one coun
 # How readily a column gives way when a table is too wide: free text first (a message
 # still reads when cut), then short fields, and names last (a cut name cannot be pasted
 # into the next command).
-FREE, FIELD, NAME = 0, 1, 2
+# A time is never cut: "2026-11-27T22:1…" says nothing, and the others make room for it.
+FREE, FIELD, NAME, TIME = 0, 1, 2, 3
 # Column titles (lower case) of each kind; any other column is a FIELD.
 FREE_COLUMNS = frozenset(
     {"message", "last message", "detail", "title", "value", "example", "image", "routes",
@@ -26,10 +27,9 @@ FREE_COLUMNS = frozenset(
 )
 NAME_COLUMNS = frozenset(
     {"namespace", "workload", "pod", "object", "name", "id", "rule", "service", "topic",
-     "container", "path", "where", "step",
-     # a cut time says nothing: times keep their room as names do
-     "time", "last seen", "first seen", "last"}
+     "container", "path", "where", "step"}
 )
+TIME_COLUMNS = frozenset({"time", "last seen", "first seen", "last"})
 # Below this no column goes, whatever the width: "ab…" still tells rows apart.
 _LAST_RESORT = 3
 
@@ -129,6 +129,8 @@ def _arguments(command: str) -> list[str]:
 
 def column_kind(title: str) -> int:
     title = title.lower()
+    if title in TIME_COLUMNS:
+        return TIME
     return FREE if title in FREE_COLUMNS else NAME if title in NAME_COLUMNS else FIELD
 
 
@@ -137,7 +139,7 @@ def fit(natural: Sequence[int], *, kinds: Sequence[int], titles: Sequence[int],
     """Column widths whose sum, with the gaps, is at most `width`. Columns give way in
     `_STAGES`' order, each stage taking from the widest column of its kind down to that
     stage's floor: free text first (the widest first), then fields, then free text again,
-    and names last. No width: natural."""
+    and names last; times never. No width: natural."""
     widths = list(natural)
     if width is None or not widths:
         return widths
