@@ -331,6 +331,7 @@ def _finding(
         rule,
         where=_ordered(where),
         context=_with_workload(context, first_where, workload_of),
+        at=first_where,
         example=top.example,
         detail=top.detail,
         count=failing or sum(a.count for a in accs),
@@ -368,16 +369,18 @@ def rule_finding(
     severity: Severity | None = None,
     first_seen: datetime | None = None,
     last_seen: datetime | None = None,
+    at: Where | None = None,
 ) -> Finding:
-    """A finding of `rule`: its title, cause and fix, next commands filled for the first
-    place it was seen."""
+    """A finding of `rule`: its title, cause and fix, next commands filled for `at` (the
+    place its workload was taken from; else the first place it was seen), so a command
+    never pairs one namespace's workload with another's namespace."""
     return Finding(
         rule=rule.id,
         severity=rule.severity if severity is None else min(severity, rule.severity),
         title=rule.title,
         cause=rule.cause,
         fix=rule.fix,
-        next=filled_commands(rule.next, where[0], context),
+        next=filled_commands(rule.next, where[0] if at is None else at, context),
         count=count,
         where=where,
         example=example,
