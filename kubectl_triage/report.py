@@ -53,6 +53,9 @@ class Group:
     example: str
     first_seen: datetime | None
     last_seen: datetime | None
+    # Of `count`, the records that are failures (not an INFO or DEBUG echo of one, unless a
+    # detector judged them): what a step counts as errors. Not in the JSON: `count` is.
+    failing: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {

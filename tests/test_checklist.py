@@ -44,3 +44,17 @@ def test_markdown_checklist_is_ticket_ready():
     assert out.startswith("# kubectl triage checklist")
     assert "## Checklist" in out and "| fail | pods |" in out
     assert "## Findings" in out
+
+
+def test_app_logs_step_counts_failing_records_as_the_findings_do():
+    """The INFO request line and the DEBUG echo of a failure are context: the app-logs step
+    said cloudevent-unwrap x81 and wrong-endpoint x33 where the findings count 27 and 11."""
+    import re
+
+    report = run("--demo", "checklist", "-o", "json").json()
+    step = next(c for c in report["checks"] if c["step"] == "app logs")
+    counted = {rule: int(n) for rule, n in re.findall(r"([a-z-]+) x(\d+)", step["detail"])}
+    findings = {f["rule"]: f["count"] for f in report["findings"]}
+    assert counted["cloudevent-unwrap"] == findings["cloudevent-unwrap"] == 27
+    assert counted["wrong-endpoint"] == findings["wrong-endpoint"] == 11
+    assert counted["timezone"] == findings["timezone"]

@@ -130,18 +130,20 @@ def _ranked(findings: tuple[Finding, ...], symptom: str, related: set[str]) -> l
 def _logs_step(
     step: str, groups: tuple[Group, ...], ns: str, command: str, owners: dict[str, str]
 ) -> Check:
-    errors = [g for g in groups if g.level >= Level.ERROR or g.rule]
+    # Failing records only, as findings count them: the INFO request line and the DEBUG
+    # echo of a failure are its context (x81 for 27 dropped events before).
+    errors = [g for g in groups if g.failing and (g.level >= Level.ERROR or g.rule)]
     warnings = [g for g in groups if g.level == Level.WARNING and not g.rule]
     workloads = sorted(
         {owners.get(w.pod, w.pod) for g in errors or warnings for w in g.where if w.pod}
     )
     nexts = tuple(command.format(w=w) + f" -n {ns}" for w in workloads[:3])
     if errors:
-        total = sum(g.count for g in errors)
+        total = sum(g.failing for g in errors)
         named: Counter[str] = Counter()
         for g in errors:
             if g.rule:
-                named[g.rule] += g.count
+                named[g.rule] += g.failing
         detail = f"{total} error record(s)" + (
             ": " + ", ".join(f"{r} x{n}" for r, n in named.most_common()) if named else ""
         )

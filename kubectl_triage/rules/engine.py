@@ -282,6 +282,7 @@ class Tally:
                 acc.example,
                 acc.first,
                 acc.last,
+                acc.failing,
             )
             for (_, fp), acc in self._groups.items()
         ]
