@@ -8,6 +8,7 @@ is given while it runs, which breaks concurrent plain requests on a shared one.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, replace
 
@@ -105,6 +106,11 @@ def http_request(
         if status is not None:
             return _with(base, status=status, body=body, via=f"exec:{name}", attempts=attempts)
         attempts.append(f"exec {name}: exit {result.exit_code}: {_first_line(result.stderr)}")
+        if _NOT_HTTP.search(result.stderr):
+            # The port answered, in another protocol (redis, postgres): no other client nor
+            # a port-forward will get HTTP from it, and the forward waited 15 s to say so.
+            attempts.append(f"port {port} answers, but not in HTTP")
+            return _with(base, attempts=attempts)
     # Last: port-forward, for images with no client at all (daprd is distroless).
     try:
         status, body = forward_request(
@@ -347,6 +353,14 @@ def _parse_marked(stdout: bytes) -> tuple[int | None, bytes]:
         return None, b""
     code = int(status.strip())
     return (code if code else None), body
+
+
+# What a client says when the port is open but what answers is not HTTP: curl's empty reply
+# and HTTP/0.9 refusal, Python's http.client on a closed or garbled status line.
+_NOT_HTTP = re.compile(
+    rb"\(52\) Empty reply from server|Received HTTP/0\.9 when not allowed"
+    rb"|RemoteDisconnected|BadStatusLine"
+)
 
 
 def _first_line(data: bytes) -> str:

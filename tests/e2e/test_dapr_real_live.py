@@ -182,3 +182,17 @@ def test_service_invocation_crosses_pods_through_sqlite_name_resolution(real):
     assert invoke("healthz") == "ok 200"
     # the callee's own 404 comes back as it is: no ERR_DIRECT_INVOKE wrapper
     assert invoke("nosuch") == '{"detail": "Not Found"} 404'
+
+
+def test_a_port_that_answers_in_another_protocol_ends_the_probe(real):
+    """Real redis-server closes on an HTTP request: curl's "Empty reply from server" says
+    the port is open but not HTTP, so neither another client nor a port-forward is tried
+    (the forward waited its 15 s timeout for an answer that never comes: 18 of the 20 s of
+    a `bundle` of the live taskflow incident)."""
+    proc = triage(real, "exec-probe", "http", "redis-0", "/", "--port", "6379", "-n", NS,
+                  "-o", "json")
+    report = _json(proc)
+    attempts = report["probe"]["attempts"]
+    assert any("(52) Empty reply from server" in a for a in attempts), attempts
+    assert attempts[-1] == "port 6379 answers, but not in HTTP"
+    assert not any(a.startswith(("port-forward", "exec python")) for a in attempts), attempts
