@@ -83,7 +83,7 @@ def test_kubectl_prefix_findings_name_pod_and_container_on_the_cli():
     unhandled = [f for f in report["findings"] if f["rule"] == "unhandled-exception"]
     assert sum(f["count"] for f in unhandled) <= 5
     table = run("analyze", str(KUBECTL)).stdout
-    assert "(kubectl --prefix output of 4 container log(s))" in table
+    assert "(kubectl --prefix output of 4 container log(s))" in " ".join(table.split())
 
 
 def test_stdin_with_stern_colour_prefixes_is_grouped_per_container():
