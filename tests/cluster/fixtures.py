@@ -66,6 +66,7 @@ class ClusterHandle:
     bin: Path
     owned: bool  # started by this pytest process (and so stopped by it)
     loaded: dict[str, Any] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)  # namespace -> key of its bundle
 
     @property
     def env(self) -> dict[str, str]:
@@ -126,17 +127,25 @@ class ClusterHandle:
         if standins and not self.has_pod_network:
             standins = None
         key = f"{Path(bundle).resolve()}|{standins and Path(standins).resolve()}"
-        if key not in self.loaded:
-            self.loaded[key] = _scenario.load_bundle(bundle, self.run, standins=standins, **kw)
-        return self.loaded[key]
+        return self._once(key, bundle, lambda: _scenario.load_bundle(
+            bundle, self.run, standins=standins, **kw))
 
     def load_with(self, bundle: str | os.PathLike, standins: list[dict], *,
                   key: str) -> _scenario.LoadResult:
         """Like load, with stand-ins given as a list (built by the caller); once per key."""
         cache_key = f"{Path(bundle).resolve()}|{key}"
-        if cache_key not in self.loaded:
-            self.loaded[cache_key] = _scenario.load_bundle(bundle, self.run, standins=standins)
-        return self.loaded[cache_key]
+        return self._once(cache_key, bundle, lambda: _scenario.load_bundle(
+            bundle, self.run, standins=standins))
+
+    def _once(self, key: str, bundle: str | os.PathLike, load) -> _scenario.LoadResult:
+        """Load unless this key's result still stands: a bundle loaded later into one of
+        its namespaces replaced it (the real taskflow incident and the demo share `taskflow`),
+        and the next test that asks for it gets it loaded again."""
+        namespaces = _scenario.bundle_namespaces(Path(bundle))
+        if key not in self.loaded or any(self.owners.get(ns) != key for ns in namespaces):
+            self.loaded[key] = load()
+            self.owners.update({ns: key for ns in namespaces})
+        return self.loaded[key]
 
     @property
     def has_pod_network(self) -> bool:
@@ -254,14 +263,16 @@ def e2e_kubectl(e2e_cluster: ClusterHandle):
     return e2e_cluster.kubectl
 
 
-@pytest.fixture(scope="session")
+# Module scope: a fixture asks the handle again in each module, so a scenario that another
+# bundle replaced in its namespace (ClusterHandle._once) is loaded again before it is used.
+@pytest.fixture(scope="module")
 def tiny_scenario(e2e_cluster: ClusterHandle) -> _scenario.LoadResult:
     """tests/cluster/testdata/tiny loaded (namespace `shop`), with the stand-in servers of
     testdata/tiny-standins.yaml on the web pods when this machine allows network namespaces."""
     return e2e_cluster.load(TESTDATA / "tiny", standins=TESTDATA / "tiny-standins.yaml")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def demo_scenario(e2e_cluster: ClusterHandle) -> _scenario.LoadResult:
     """The shipped demo incident bundle (kubectl_triage/demo/taskflow, namespace `taskflow`)."""
     if not (DEMO_BUNDLE / "taskflow" / "pods.json").exists():
