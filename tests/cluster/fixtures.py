@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import urllib.error
@@ -146,6 +147,20 @@ class ClusterHandle:
             self.loaded[key] = load()
             self.owners.update({ns: key for ns in namespaces})
         return self.loaded[key]
+
+    def require_real_dapr(self) -> None:
+        """Skip without pod network namespaces; fail, never skip, when real daprd or
+        redis-server is missing, since scripts/test builds and installs both."""
+        if not self.has_pod_network:
+            pytest.skip("pod network namespaces need root and iproute2")
+        missing = []
+        if not (self.bin / "daprd").exists():
+            missing.append(f"no daprd in {self.bin}: run tests/cluster/build.sh")
+        if shutil.which("redis-server") is None:
+            missing.append("redis-server is not installed: run scripts/test, which installs it "
+                           "(or apt-get install redis-server)")
+        if missing:
+            pytest.fail("; ".join(missing), pytrace=False)
 
     @property
     def has_pod_network(self) -> bool:

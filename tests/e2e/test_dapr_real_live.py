@@ -17,7 +17,6 @@ init times out after 3 s)."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import uuid
 
@@ -36,16 +35,7 @@ NOTIFY = "notify-5c4b3a2f1-q8w7e"
 def real(e2e_cluster):
     from fixtures import TESTDATA
 
-    if not e2e_cluster.has_pod_network:
-        pytest.skip("pod network namespaces need root and iproute2")
-    missing = []
-    if not (e2e_cluster.bin / "daprd").exists():
-        missing.append(f"no daprd in {e2e_cluster.bin}: run tests/cluster/build.sh")
-    if shutil.which("redis-server") is None:
-        missing.append("redis-server is not installed: run scripts/test, which installs it "
-                       "(or apt-get install redis-server)")
-    if missing:
-        pytest.fail("; ".join(missing), pytrace=False)
+    e2e_cluster.require_real_dapr()
     e2e_cluster.load(TESTDATA / "dapr-real", standins=TESTDATA / "dapr-real-standins.yaml")
     return e2e_cluster
 

@@ -62,15 +62,7 @@ def live(e2e_cluster):
     the load script's lines by request path."""
     from fixtures import TESTDATA
 
-    if not e2e_cluster.has_pod_network:
-        pytest.skip("pod network namespaces need root and iproute2")
-    missing = []
-    if not (e2e_cluster.bin / "daprd").exists():
-        missing.append(f"no daprd in {e2e_cluster.bin}: run tests/cluster/build.sh")
-    if shutil.which("redis-server") is None:
-        missing.append("redis-server is not installed: run scripts/test, which installs it")
-    if missing:
-        pytest.fail("; ".join(missing), pytrace=False)
+    e2e_cluster.require_real_dapr()
     e2e_cluster.load(TESTDATA / "taskflow-real",
                      standins=TESTDATA / "taskflow-real-standins.yaml")
     logs = e2e_cluster.run / "pod-logs" / NS
