@@ -17,10 +17,11 @@ The bundle is also loadable into the test cluster (tests/cluster/scenario.py loa
 
 from __future__ import annotations
 
-import json
 import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from make_cascade import stamp, ts, write  # the same times and files as the cascade's
 
 ROOT = Path(__file__).resolve().parent / "rollouts"
 NS = "rollouts"
@@ -37,14 +38,6 @@ APPS = {
     "worker": ("6b7c8d9e0", "9c0d1e2f3", 1),
     "billing": ("7b6c5d4e3", None, 2),
 }
-
-
-def ts(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def stamp(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
 
 
 def template(name: str, rs_hash: str = "") -> dict:
@@ -260,11 +253,6 @@ def logs() -> dict[str, list[str]]:
 
 def items(kind: str, rows: list[dict]) -> dict:
     return {"apiVersion": "v1", "kind": kind, "items": rows}
-
-
-def write(path: Path, data: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 def main() -> None:
