@@ -28,7 +28,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +35,7 @@ CLUSTER = ROOT / "tests" / "cluster"
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
+import bench_logs  # noqa: E402
 from bench_core import make_log  # noqa: E402
 
 PATTERN = "(error|exception|fail|warn)"
@@ -62,18 +62,12 @@ def to_cri(source: Path, target: Path) -> None:
 
 
 def timed(cmd: list[str], env: dict[str, str], out: Path) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds (user + system, children included) and peak RSS (KiB) of
-    one run of cmd, its stdout to `out`."""
-    with out.open("wb") as stdout:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - start
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        code = os.waitstatus_to_exitcode(status)
-        if code not in (0, 1, 3):
-            raise SystemExit(f"{cmd} exited {code}: {err[-2000:]}")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+    """bench_logs.timed (stdout to `out`, stderr beside it), refusing a failed run."""
+    elapsed, cpu, rss, code = bench_logs.timed(cmd, env, out)
+    if code not in (0, 1, 3):
+        err = out.with_suffix(".err").read_text(errors="replace")
+        raise SystemExit(f"{cmd} exited {code}: {err[-2000:]}")
+    return elapsed, cpu, rss
 
 
 def main() -> None:
