@@ -339,7 +339,7 @@ _REQ = re.compile(
 
 def matches_selector(item: dict[str, Any], selector: str) -> bool:
     """Kubernetes label-selector semantics (=, ==, !=, in, notin, exists, !exists)."""
-    labels = (item.get("metadata") or {}).get("labels") or {}
+    labels = names.string_map((item.get("metadata") or {}).get("labels"))
     for requirement in _split_selector(selector):
         m = _REQ.match(requirement)
         if not m:

@@ -2,12 +2,14 @@
 
 A name from the command line (`-n`, a target) or from a bundle (a pod named `../../x` in a
 crafted pods.json) is untrusted: only what Kubernetes itself accepts may name a folder,
-a file or an API path. Imports only `re` and `errors`.
+a file or an API path; labels and annotations read from one are a map of strings
+(`string_map`). Imports only the standard library and `errors`.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from kubectl_triage.errors import BadRequest
 
@@ -37,3 +39,12 @@ def check(what: str, value: str) -> str:
         _, rule = _RULES[what]
         raise BadRequest(f"invalid {what} {value!r}: {rule}")
     return value
+
+
+def string_map(value: Any) -> dict[str, str]:
+    """Labels, annotations, a selector: a map of strings, whatever a bundle or dump holds
+    (a list, null values), so that nothing downstream meets a shape the API never sends."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v if isinstance(v, str) else "" if v is None else str(v)
+            for k, v in value.items()}

@@ -207,3 +207,14 @@ def test_labels_that_are_no_string_map_are_read_as_none(tmp_path):
     for command in ("summary", "checklist", "status"):
         result = run("--bundle", str(tmp_path / "b"), "-n", "ns", command)
         assert result.code == 0 and "internal error" not in result.stderr, result.stderr
+
+
+def test_a_label_selector_on_labels_of_another_shape_is_no_internal_error(demo_copy):
+    """`-l` matches a bundle's raw objects: labels that are a list matched nothing, they do
+    not end in an internal error (they did, as the service graph's did)."""
+    pods = _pods(demo_copy)
+    for item in pods["items"]:
+        item["metadata"]["labels"] = [None]
+    (demo_copy / "taskflow" / "pods.json").write_text(json.dumps(pods))
+    result = run("--bundle", str(demo_copy), "status", "-l", "app=taskflow-api")
+    assert "internal error" not in result.stderr and result.code in (0, 1), result.stderr

@@ -18,6 +18,7 @@ from kubectl_triage.evidence import (
     ReplicaSet,
     Service,
 )
+from kubectl_triage.names import string_map
 from kubectl_triage.records import parse_time
 
 SIDECAR_NAMES = frozenset({"daprd", "istio-proxy", "linkerd-proxy", "envoy", "cloud-sql-proxy"})
@@ -25,15 +26,6 @@ SIDECAR_NAMES = frozenset({"daprd", "istio-proxy", "linkerd-proxy", "envoy", "cl
 
 def _time(value: Any):
     return parse_time(value) if isinstance(value, str) and value else None
-
-
-def _str_map(value: Any) -> dict[str, str]:
-    """Labels, annotations, a selector: a map of strings, whatever a bundle or dump holds
-    (a list, null values) so that nothing downstream meets a shape the API never sends."""
-    if not isinstance(value, dict):
-        return {}
-    return {str(k): v if isinstance(v, str) else "" if v is None else str(v)
-            for k, v in value.items()}
 
 
 def controller_of(meta: dict[str, Any]) -> Owner | None:
@@ -93,8 +85,8 @@ def to_pod(item: dict[str, Any], rs_owners: dict[str, Owner]) -> Pod:
         phase=status.get("phase", "Unknown"),
         node=spec.get("nodeName", ""),
         created=_time(meta.get("creationTimestamp")),
-        labels=_str_map(meta.get("labels")),
-        annotations=_str_map(meta.get("annotations")),
+        labels=string_map(meta.get("labels")),
+        annotations=string_map(meta.get("annotations")),
         owner=owner,
         workload=workload,
         containers=tuple(containers),
@@ -224,7 +216,7 @@ def to_replicaset(item: dict[str, Any]) -> ReplicaSet:
     meta = item["metadata"]
     # the controller first: it is the owner a pod or an event rolls up to
     refs = sorted(meta.get("ownerReferences") or [], key=lambda r: not r.get("controller"))
-    revision = _str_map(meta.get("annotations")).get("deployment.kubernetes.io/revision", "0")
+    revision = string_map(meta.get("annotations")).get("deployment.kubernetes.io/revision", "0")
     want = (item.get("spec") or {}).get("replicas", 1)
     replicas = (item.get("status") or {}).get("replicas") or 0
     return ReplicaSet(
@@ -244,7 +236,7 @@ def to_service(item: dict[str, Any]) -> Service:
     return Service(
         namespace=meta.get("namespace", ""),
         name=meta.get("name", ""),
-        selector=_str_map(spec.get("selector")),
+        selector=string_map(spec.get("selector")),
         target_ports=tuple(
             p["targetPort"] for p in spec.get("ports") or [] if isinstance(p.get("targetPort"), int)
         ),
@@ -261,7 +253,7 @@ def to_endpoint_slice(item: dict[str, Any]) -> EndpointSlice:
     )
     return EndpointSlice(
         namespace=meta.get("namespace", ""),
-        service=_str_map(meta.get("labels")).get("kubernetes.io/service-name", ""),
+        service=string_map(meta.get("labels")).get("kubernetes.io/service-name", ""),
         ready=ready,
     )
 
