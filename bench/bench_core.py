@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+MATCHER_ENV = "KUBECTL_TRIAGE_MATCHER"  # kubectl_triage.scan.MATCHER_ENV
+
 NORMAL = [
     'INFO:     10.244.{a}.{b}:{port} - "GET /tasks/{n} HTTP/1.1" 200 OK',
     'INFO:     10.244.{a}.{b}:{port} - "POST /tasks HTTP/1.1" 201 Created',
@@ -152,6 +154,9 @@ def main() -> None:
     parser.add_argument("--mixes", default="sparse,alarming",
                         help="sparse: 2%% alarming-looking lines; alarming: 22%%; "
                         "prefixed: sparse behind kubectl --prefix prefixes")
+    parser.add_argument("--engines", default="re2,re",
+                        help="scan engines to compare (KUBECTL_TRIAGE_MATCHER): re2 (the "
+                        "`fast` extra's google-re2, when installed), re (the standard library)")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     triage = shutil.which("kubectl-triage") or sys.exit("kubectl-triage not on PATH")
@@ -165,21 +170,39 @@ def main() -> None:
     else:
         print("kubectl not on PATH: start-up comparison skipped")
 
+    engines = args.engines.split(",")
+    for engine in engines:
+        print(f"scan engine {engine}: {_engine_in_use(triage, engine)}")
     for size, mix in ((int(s), m) for s in args.sizes.split(",") for m in args.mixes.split(",")):
         log = make_log(args.workdir / f"app-{mix}-{size}MB.log", size,
                        alarming=mix == "alarming", prefixed=mix == "prefixed")
         mb = log.stat().st_size / 1e6
         runs = args.runs if size <= 200 else 1
-        ours, theirs = side_by_side(
-            [triage, "analyze", str(log), "-o", "json"],
-            ["grep", "-Eic", "(error|exception|fail|warn)", str(log)],
-            runs,
-        )
-        a, b = statistics.median(t for t, _ in ours), statistics.median(t for t, _ in theirs)
-        rss = max(r for _, r in ours) / 1024
-        print(f"== analyze {mb:.0f} MB, {mix} mix ({runs} run(s), median)")
-        print(f"kubectl-triage analyze {a:.2f}s = {mb / a:.1f} MB/s, peak RSS {rss:.0f} MB")
-        print(f"grep -Eic              {b:.2f}s = {mb / b:.1f} MB/s   (ratio {a / b:.1f}x)")
+        for engine in engines:
+            os.environ[MATCHER_ENV] = engine  # the child inherits it
+            ours, theirs = side_by_side(
+                [triage, "analyze", str(log), "-o", "json"],
+                ["grep", "-Eic", "(error|exception|fail|warn)", str(log)],
+                runs,
+            )
+            a, b = statistics.median(t for t, _ in ours), statistics.median(t for t, _ in theirs)
+            rss = max(r for _, r in ours) / 1024
+            print(f"== analyze {mb:.0f} MB, {mix} mix, engine {engine} ({runs} run(s), median)")
+            print(f"kubectl-triage analyze {a:.2f}s = {mb / a:.1f} MB/s, peak RSS {rss:.0f} MB")
+            print(f"grep -Eic              {b:.2f}s = {mb / b:.1f} MB/s   (ratio {a / b:.1f}x)")
+        os.environ.pop(MATCHER_ENV, None)
+
+
+def _engine_in_use(triage: str, engine: str) -> str:
+    """What the scan of that install really uses when asked for `engine` (RE2 falls back
+    to `re` where google-re2 is not installed)."""
+    python = Path(triage).parent / "python"
+    code = "from kubectl_triage.scan import matcher_name; print(matcher_name())"
+    try:
+        return subprocess.run([str(python), "-c", code], capture_output=True, text=True,
+                              env={**os.environ, MATCHER_ENV: engine}, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (no python beside kubectl-triage)"
 
 
 if __name__ == "__main__":

@@ -90,7 +90,7 @@ def prefixed_records(
 
         def wanted(text: str) -> bool:
             lowered = text.lower().encode()
-            return prefilter.search(lowered, 0, len(lowered)) is not None
+            return prefilter.search_line(lowered, 0, len(lowered)) is not None
 
     builders: dict[tuple[str, str, str], RecordBuilder] = {}
     last: tuple[str, str, str] | None = None

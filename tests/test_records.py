@@ -11,7 +11,7 @@ import pytest
 from kubectl_triage.evidence import Level
 from kubectl_triage.rules.engine import RuleSet, analyze_chunks
 from kubectl_triage.rules.load import builtin_rules
-from kubectl_triage.scan import BLOCK, iter_records
+from kubectl_triage.scan import BLOCK, MATCHER_ENV, iter_records, matcher_name
 
 RULESET = RuleSet(builtin_rules())
 
@@ -263,3 +263,53 @@ def test_an_info_line_is_kept_for_a_loud_word_that_holds_a_level_word():
         assert [r.line for r in records] == [2], word
     empty = b'2026-11-27 22:41:03,123 INFO [app] done "error":null, errors=0, failed=0\n'
     assert list(iter_records([empty], prefilter=prefilter)) == []
+
+
+# ---- RE2 and `re` find the same records -------------------------------------------------------
+
+# zap, pino, logrus and slog lines with empty error fields (a fifth of real structured logs)
+ALARMING = [
+    '{{"level":"info","ts":1764283263.{n},"msg":"request served","status":200,"error":null}}',
+    '{{"level":30,"time":1764283263{n},"msg":"request completed","errors":0,"err":null}}',
+    'time="2024-05-01T10:00:00Z" level=info msg="job done" job={n} err="<nil>" retries=0',
+    'time=2024-05-01T10:00:00Z level=INFO msg="sync finished" errors=0 failed=0',
+    '2024-05-01 10:00:00,123 INFO [app] saw sslerror once, "error":null',
+    '2024-05-01 10:00:00,123 INFO [db] {n} ok, "error":null, then connection refused',
+]
+
+
+def _alarming_log(seed: int) -> bytes:
+    rng = random.Random(seed)
+    out: list[str] = []
+    size = 0
+    while size < int(1.2 * BLOCK):
+        roll = rng.random()
+        pool = FAILURES if roll < 0.01 else ALARMING if roll < 0.25 else NORMAL
+        piece = rng.choice(pool).format(n=rng.randrange(1000))
+        out.append(piece)
+        size += len(piece) + 1
+    return ("\n".join(out) + "\n").encode()
+
+
+def test_the_test_extras_scan_with_re2():
+    """scripts/test installs the `fast` extra's google-re2 with the test extra: the tests
+    below then compare two engines, not one with itself."""
+    assert matcher_name() == "re2"
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_re2_and_re_give_the_same_records(seed, monkeypatch):
+    data = _alarming_log(seed)
+    monkeypatch.setenv(MATCHER_ENV, "re")
+    assert matcher_name() == "re"
+    by_re = list(iter_records(_chunks(data, random.Random(seed)),
+                              prefilter=RuleSet(builtin_rules()).prefilter))
+    monkeypatch.delenv(MATCHER_ENV)
+    by_re2 = list(iter_records(_chunks(data, random.Random(seed)),
+                               prefilter=RuleSet(builtin_rules()).prefilter))
+    assert len(by_re) > 20
+    assert by_re2 == by_re
+    # the loud INFO lines are kept, the merely alarming ones are not
+    texts = [r.text for r in by_re2]
+    assert any("sslerror" in t for t in texts) and any("connection refused" in t for t in texts)
+    assert not any('"errors":0,"err":null}' in t for t in texts)
