@@ -134,7 +134,17 @@ def test_zipapp_runs_through_its_shebang_with_the_machines_python3(unpacked, tmp
         pytest.skip("no /usr/bin/python3")
     proc = clean_run(str(unpacked / "kubectl-triage"), "version", home=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == f"kubectl-triage {__version__}\n"
+    # the archive is pure Python: its log scan is `re` unless that python3 has google-re2
+    assert proc.stdout == f"kubectl-triage {__version__} (log scan: re)\n"
+
+
+@pytest.mark.slow
+def test_zipapp_scans_with_re2_when_its_python_has_google_re2(unpacked, tmp_path):
+    """What the krew caveats tell users: `python3 -m pip install --user google-re2` makes
+    the archive's scan use RE2 (site-packages stay on the zipapp's path, behind its own)."""
+    proc = clean_run(sys.executable, str(unpacked / "kubectl-triage"), "version", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"kubectl-triage {__version__} (log scan: re2)\n"
 
 
 SELF_CONTAINED = """
@@ -534,7 +544,8 @@ def test_pipx_install_gives_both_executables(tmp_path):
             "kubectl-triage", "kubectl_complete-triage"]
         version = subprocess.run([str(bin_dir / "kubectl-triage"), "version"],
                                  capture_output=True, text=True, env=env)
-        assert version.stdout == f"kubectl-triage {__version__}\n"
+        # a plain install has no extra: the scan is the standard library's
+        assert version.stdout == f"kubectl-triage {__version__} (log scan: re)\n"
         completion = subprocess.run([str(bin_dir / "kubectl_complete-triage"), "-o", "ya"],
                                     capture_output=True, text=True, env=env)
         assert completion.stdout == "yaml\n:4\n"

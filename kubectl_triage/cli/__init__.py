@@ -357,9 +357,14 @@ def _regex(value: str | None, name: str) -> re.Pattern[str] | None:
 
 @cli.command(epilog=_example("kubectl triage version"))
 def version() -> None:
-    """Print the plugin's version."""
+    """Print the plugin's version and the engine of its log scan (re2 with the `fast`
+    extra's google-re2, else re)."""
+    from kubectl_triage.scan import matcher_name
+
     output = _opts().output
-    data = {"apiVersion": "triage/v1", "kind": "Version", "version": __version__}
+    engine = matcher_name()
+    data = {"apiVersion": "triage/v1", "kind": "Version", "version": __version__,
+            "logScan": engine}
     if output.startswith("jsonpath="):
         from kubectl_triage.render.jsonpath import execute, parse
 
@@ -371,7 +376,7 @@ def version() -> None:
         # JSON is YAML: one object either way
         _env().stdout.write(json.dumps(data, indent=4 if output == "json" else None) + "\n")
         return
-    _env().stdout.write(f"kubectl-triage {__version__}\n")
+    _env().stdout.write(f"kubectl-triage {__version__} (log scan: {engine})\n")
 
 
 # ---- entry point ------------------------------------------------------------------------
