@@ -93,6 +93,10 @@ class Prefilter:
         self._around = _around_words(
             [w for w in loud if found is None or not found.search(w)], self.quiet_words)
 
+    def literals_pattern(self) -> bytes:
+        """The scan's regex: a trie of its literals."""
+        return trie_pattern(self.literals)
+
     def literals_text(self) -> list[str]:
         """The words it looks for (as given, before the scan's own rewriting)."""
         return sorted(w.decode("utf-8", "replace") for w in self._words)
@@ -179,21 +183,21 @@ class _Re2Search:
         # The layer under google-re2's Python API (one call, a tuple of spans back); the
         # public search() when a release no longer has it.
         raw = getattr(compiled, "_regexp", None)
-        anchor = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
-        if raw is not None and anchor is not None and hasattr(raw, "Match"):
-            self._start = lambda text, pos, end: raw.Match(anchor, text, pos, end)[0][0]
-        else:
-            self._start = lambda text, pos, end: (
-                -1 if (m := compiled.search(text, pos, end)) is None else m.start())
+        self._anchor = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
+        self._raw = raw if self._anchor is not None and hasattr(raw, "Match") else None
+        self._compiled = compiled
 
     def first(self, text: bytes, pos: int, end: int) -> int:
         """Where the first hit in text[pos:end] starts; -1 for none."""
-        return self._start(text, pos, end)
+        if self._raw is not None:
+            return self._raw.Match(self._anchor, text, pos, end)[0][0]
+        m = self._compiled.search(text, pos, end)
+        return -1 if m is None else m.start()
 
     def search(self, text: bytes, pos: int = 0, endpos: int | None = None
                ) -> re.Match[bytes] | None:
         end = len(text) if endpos is None else endpos
-        start = self._start(text, pos, end)
+        start = self.first(text, pos, end)
         if start < 0:
             return None
         return self._re.match(text, start, end) or self._re.search(text, start, end)

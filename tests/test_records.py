@@ -313,3 +313,24 @@ def test_re2_and_re_give_the_same_records(seed, monkeypatch):
     texts = [r.text for r in by_re2]
     assert any("sslerror" in t for t in texts) and any("connection refused" in t for t in texts)
     assert not any('"errors":0,"err":null}' in t for t in texts)
+
+
+def test_re2_search_without_google_re2_internals_finds_the_same_hits():
+    """The scan calls the layer under google-re2's Python API; a release without it falls
+    back to the public search(), with the same hits."""
+    from kubectl_triage.scan import _Re2Search
+
+    data = _alarming_log(3).lower()
+    fast = _Re2Search(RULESET.prefilter.literals_pattern())
+    public = _Re2Search(RULESET.prefilter.literals_pattern())
+    public._raw = None
+
+    def starts(engine):
+        out, pos = [], 0
+        while (hit := engine.first(data, pos, len(data))) >= 0:
+            out.append(hit)
+            pos = hit + 1
+        return out
+
+    assert fast._raw is not None
+    assert len(starts(fast)) > 100 and starts(fast) == starts(public)
