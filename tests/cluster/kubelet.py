@@ -45,7 +45,7 @@ def _event(pod: dict, *, reason: str, message: str, at: dt.datetime, kind: str =
         "lastTimestamp": _stamp(at),
         "count": 1,
         "reportingComponent": component,
-        "reportingInstance": node if component == "kubelet" else f"{component}-{node}",
+        "reportingInstance": node if component == "kubelet" else component,
     }
 
 
