@@ -86,6 +86,15 @@ def record(run_dir: Path, raw: Path, *, keep: bool) -> None:
             c.down(purge=True)
 
 
+def replace_raw(raw: Path) -> None:
+    """`bundle` writes into a new folder: an earlier raw recording there goes first, anything
+    else is refused."""
+    if raw.exists() and (raw / "triage-bundle.json").exists():
+        shutil.rmtree(raw)
+    elif raw.exists() and any(raw.iterdir()):
+        raise SystemExit(f"record_demo: {raw} is not empty and holds no bundle: give a new path")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the normalised bundle")
@@ -100,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         raw = a.normalise
         if raw is None:
             raw = a.keep_raw or Path(tmp) / "raw"
+            replace_raw(raw)
             record(a.run, raw, keep=a.keep_cluster)
         normalise.normalise(raw, a.out)
     print(f"wrote {a.out}")
