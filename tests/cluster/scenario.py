@@ -277,7 +277,7 @@ class LoadResult:
     nodes_created: list[str] = field(default_factory=list)
     renamed_events: list[str] = field(default_factory=list)  # duplicate names in the bundle
     seconds: float = 0.0
-    # (ns, pod, container) -> how its process was started (see Loader.record_container)
+    # (ns, pod, container) -> how its process was started (Loader._spawn_container)
     containers: dict[tuple[str, str, str], dict] = field(default_factory=dict)
 
     def bump(self, kind: str, n: int = 1) -> None:
@@ -881,17 +881,24 @@ def crash_loop(run_dir: str | os.PathLike, result: LoadResult, ns: str, pod: str
         if attempt == restarts:
             return
         time.sleep(delay)
-        log = Path(rec["log"])
-        log.replace(log.with_name(f"{container}.previous.log"))
-        rec["pid"] = Cluster(run_dir).spawn_in_netns(
-            rec["netns"], f"{ns}.{pod}.{container}", rec["argv"], env=rec["env"])
-        started = now()
-        rec["started"] = started.isoformat()
-        obj = api.get(path)
-        obj["status"] = kubelet.restarted_status(obj, container, at=started)
-        obj = api.put(f"{path}/status", obj)
-        for event in kubelet.container_started(obj, container, started):
-            api.post(f"/api/v1/namespaces/{ns}/events", event)
+        _restart(run_dir, api, rec, ns=ns, pod=pod, container=container)
+
+
+def _restart(run_dir: Path, api: Api, rec: dict, *, ns: str, pod: str, container: str) -> None:
+    """The container's process again, as a kubelet starts a new instance: the old log becomes
+    the previous one, the status says running with one restart more, events as at the start."""
+    log = Path(rec["log"])
+    log.replace(log.with_name(f"{container}.previous.log"))
+    rec["pid"] = Cluster(run_dir).spawn_in_netns(
+        rec["netns"], f"{ns}.{pod}.{container}", rec["argv"], env=rec["env"])
+    started = now()
+    rec["started"] = started.isoformat()
+    path = f"/api/v1/namespaces/{ns}/pods/{pod}"
+    obj = api.get(path)
+    obj["status"] = kubelet.restarted_status(obj, container, at=started)
+    obj = api.put(f"{path}/status", obj)
+    for event in kubelet.container_started(obj, container, started):
+        api.post(f"/api/v1/namespaces/{ns}/events", event)
 
 
 def unload_bundle(
