@@ -17,6 +17,9 @@ What `load` does, per namespace directory of the bundle (any directory holding p
     e2e.kubectl-triage.io/frozen-status, which our kwok stages leave alone, and its bundle status
     (CrashLoopBackOff, restartCount, lastState.terminated, ...) is written as it is, but with
     hostIP 127.0.0.1 and a loopback pod IP. A pod without a status is made Running by kwok;
+    a pod whose containers run as real processes (processes.py) gets the status of what they
+    do instead, and the events a kubelet would post for them (kubelet.py; crash_loop for a
+    process that fails);
   - container logs: <POD>/<CONTAINER>.log and <CONTAINER>.previous.log (or kubectl dump's
     logs.txt) are written in CRI format under <run>/pod-logs/ and served by kwok through a
     per-pod `Logs` object (current and --previous); an `Exec` object per pod runs `kubectl exec`
