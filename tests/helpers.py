@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from kubectl_triage.cli import main
 from kubectl_triage.options import Environment
@@ -60,3 +61,33 @@ def alias_bomb(last_key: str) -> str:
                   for i in range(8))
         + f"{last_key}: *i\n"
     )
+
+
+# The hand-written incident (tools/make_demo.py): what the live test bed cannot produce (an
+# OOMKill, a probe failure of a deleted pod, rollout history, a node taint, ...), with its
+# contents known exactly. The shipped demo (`--demo`) is recorded from the live incident
+# (tools/record_demo.py); tests that assert the hand-written contents read this one.
+HANDWRITTEN_DEMO = Path(__file__).resolve().parent / "data" / "handwritten-demo"
+HANDWRITTEN = ("--bundle", str(HANDWRITTEN_DEMO))
+
+
+def incident_shape(bundle: str | Path) -> dict:
+    """What makes two recordings of the taskflow incident the same incident, whatever their
+    times: the workloads, the rule ids found per workload, and the ranked incidents (workload,
+    kind, rules, what each explains)."""
+    flags = ("--bundle", str(bundle))
+    status = run(*flags, "status", "-o", "json")
+    summary = run(*flags, "summary", "-o", "json")
+    assert status.code == 0 and summary.code == 0, status.stderr + summary.stderr
+    workload_of = {r["pod"]: r["workload"] for r in status.json()["pods"]}
+    rules: dict[str, set[str]] = {}
+    for finding in summary.json()["findings"]:
+        for where in finding["where"]:
+            kind, _, name = where.get("object", "").partition("/")
+            owner = workload_of.get(where.get("pod") or name) or f"{kind.lower()}/{name}"
+            rules.setdefault(owner, set()).add(finding["rule"])
+    incidents = [(i["workload"], i["kind"], i["rules"],
+                  sorted((e["workload"], e["rule"]) for e in i["explains"]))
+                 for i in summary.json()["incidents"]]
+    return {"workloads": sorted(set(workload_of.values())), "rules": rules,
+            "incidents": incidents}

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from kubectl_triage import bundle as bundle_module
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, run
 
 DEMO = Path(__file__).parents[1] / "kubectl_triage" / "demo" / "taskflow"
 NS = "taskflow"
@@ -117,7 +117,7 @@ def test_a_killed_runs_extraction_folder_is_removed_by_the_next_run(tmp_path, mo
 
 def test_a_written_bundle_holds_no_secret_in_clear_and_is_private(tmp_path):
     out = tmp_path / "b"
-    assert run("--demo", "bundle", str(out)).code == 0
+    assert run(*HANDWRITTEN, "bundle", str(out)).code == 0
     files = [p for p in out.rglob("*") if p.is_file()]
     assert files
     for path in files:
@@ -149,7 +149,7 @@ def test_workload_templates_args_and_components_are_redacted():
 @pytest.mark.parametrize("where", ["a-file", "missing/parent/out.tar.gz"])
 def test_bundle_into_a_file_or_under_a_missing_parent_is_one_line(tmp_path, where):
     (tmp_path / "a-file").write_text("x")
-    result = run("--demo", "bundle", str(tmp_path / where))
+    result = run(*HANDWRITTEN, "bundle", str(tmp_path / where))
     assert result.code == 2 and result.stderr.startswith("error: ")
     assert result.stderr.count("\n") <= 2 and "Traceback" not in result.stderr
 
@@ -177,7 +177,7 @@ def test_since_on_a_stored_log_streams_instead_of_holding_the_log():
 
 
 def test_unbalanced_selector_on_a_bundle_is_one_line():
-    result = run("--demo", "status", "-l", "(((((")
+    result = run(*HANDWRITTEN, "status", "-l", "(((((")
     assert result.code == 1 and result.stderr.count("\n") == 1
     assert "unable to parse requirement" in result.stderr
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, run
 
 SEEDS = {"schema-mismatch", "wrong-endpoint", "async-sqlalchemy-greenlet", "cloudevent-unwrap",
          "timezone"}
@@ -13,7 +13,7 @@ def _checks(report: dict) -> dict[str, dict]:
 
 
 def test_checklist_fails_the_right_steps_and_names_the_seed_patterns():
-    report = run("--demo", "checklist", "-o", "json").json()
+    report = run(*HANDWRITTEN, "checklist", "-o", "json").json()
     checks = _checks(report)
     assert list(checks) == ["pods", "service endpoints", "app logs", "sidecar logs", "events",
                             "request path", "error patterns", "dapr wiring", "rollout"]
@@ -30,17 +30,17 @@ def test_checklist_fails_the_right_steps_and_names_the_seed_patterns():
 
 
 def test_symptom_is_recorded_and_ranks_the_findings_about_it_first():
-    report = run("--demo", "checklist", "--symptom", "500 on /workers", "-o", "json").json()
+    report = run(*HANDWRITTEN, "checklist", "--symptom", "500 on /workers", "-o", "json").json()
     assert report["symptom"] == "500 on /workers"
     assert report["findings"][0]["rule"] == "schema-mismatch"
 
 
 def test_fail_on_error_gives_exit_3_for_ci():
-    assert run("--demo", "checklist", "--fail-on", "error", "-o", "json").code == 3
+    assert run(*HANDWRITTEN, "checklist", "--fail-on", "error", "-o", "json").code == 3
 
 
 def test_markdown_checklist_is_ticket_ready():
-    out = run("--demo", "checklist", "--symptom", "500 on /workers", "-o", "markdown").stdout
+    out = run(*HANDWRITTEN, "checklist", "--symptom", "500 on /workers", "-o", "markdown").stdout
     assert out.startswith("# kubectl triage checklist")
     assert "## Checklist" in out and "| fail | pods |" in out
     assert "## Findings" in out
@@ -51,7 +51,7 @@ def test_app_logs_step_counts_failing_records_as_the_findings_do():
     said cloudevent-unwrap x81 and wrong-endpoint x33 where the findings count 27 and 11."""
     import re
 
-    report = run("--demo", "checklist", "-o", "json").json()
+    report = run(*HANDWRITTEN, "checklist", "-o", "json").json()
     step = next(c for c in report["checks"] if c["step"] == "app logs")
     counted = {rule: int(n) for rule, n in re.findall(r"([a-z-]+) x(\d+)", step["detail"])}
     findings = {f["rule"]: f["count"] for f in report["findings"]}

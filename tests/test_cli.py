@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from kubectl_triage.options import hoist_global_flags
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, run
 
 TRACE = (
     b"2026-11-27T23:00:00Z ERROR: Exception in ASGI application\n"
@@ -102,7 +102,7 @@ def test_unknown_flag_is_usage_error_without_traceback():
 
 
 def test_bad_since_is_usage_error():
-    result = run("--demo", "logs", "taskflow-api", "--since", "yesterday")
+    result = run(*HANDWRITTEN, "logs", "taskflow-api", "--since", "yesterday")
     assert result.code == 2 and "invalid duration" in result.stderr
 
 

@@ -12,7 +12,7 @@ from kubectl_triage.detectors import LITERALS
 from kubectl_triage.evidence import Level, Record, Severity
 from kubectl_triage.rules.engine import RuleSet, Tally, analyze_chunks, fingerprint
 from kubectl_triage.rules.load import builtin_rules
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, run
 
 RULESET = RuleSet(builtin_rules())
 
@@ -24,7 +24,7 @@ def _findings(text: str):
 def test_demo_counts_each_dropped_event_and_each_failed_call_once():
     # 27 events dropped by notification-service (a DEBUG dump, an INFO echo and a WARNING
     # each) and 11 failed notify calls at taskflow-api (an INFO httpx line and an ERROR each).
-    report = run("--demo", "summary", "-o", "json").json()
+    report = run(*HANDWRITTEN, "summary", "-o", "json").json()
     counts = {f["rule"]: f["count"] for f in report["findings"]}
     assert counts["cloudevent-unwrap"] == 27
     assert counts["wrong-endpoint"] == 11

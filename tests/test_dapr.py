@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from kubectl_triage.commands.dapr import topic_of
 from kubectl_triage.records import group_lines
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, HANDWRITTEN_DEMO, run
 
 
 def test_subs_compares_app_sidecar_and_resources_and_flags_each_mismatch():
-    report = run("--demo", "dapr", "subs", "notification-service", "-o", "json").json()
+    report = run(*HANDWRITTEN, "dapr", "subs", "notification-service", "-o", "json").json()
     sources = {(r["source"], r["topic"]) for r in report["subscriptions"]}
     assert sources == {("app", "task-events"), ("sidecar (programmatic)", "task-events"),
                        ("resource reminder-events", "reminder-due")}
@@ -19,12 +19,12 @@ def test_subs_compares_app_sidecar_and_resources_and_flags_each_mismatch():
 
 
 def test_subs_of_an_app_whose_wiring_is_consistent_has_no_finding():
-    report = run("--demo", "dapr", "subs", "taskflow-api", "-o", "json").json()
+    report = run(*HANDWRITTEN, "dapr", "subs", "taskflow-api", "-o", "json").json()
     assert report["findings"] == [] and report["subscriptions"] == []
 
 
 def test_status_shows_annotations_sidecar_and_metadata_with_checks():
-    report = run("--demo", "dapr", "status", "taskflow-api", "-o", "json").json()
+    report = run(*HANDWRITTEN, "dapr", "status", "taskflow-api", "-o", "json").json()
     fields = dict((r["field"], r["value"]) for r in report["dapr"] if r["field"] != "component")
     assert fields["dapr.io/app-port"] == "8000" and fields["runtime version"] == "1.14.4"
     verdicts = {c["step"]: c["verdict"] for c in report["checks"]}
@@ -33,13 +33,13 @@ def test_status_shows_annotations_sidecar_and_metadata_with_checks():
 
 
 def test_logs_sorts_daprd_records_by_topic():
-    report = run("--demo", "dapr", "logs", "notification-service", "-o", "json").json()
+    report = run(*HANDWRITTEN, "dapr", "logs", "notification-service", "-o", "json").json()
     topics = {r["topic"]: int(r["records"]) for r in report["topics"]}
     assert topics["pubsub"] >= 27 and topics["api-calls"] >= 1 and "scheduler" in topics
 
 
 def test_components_say_which_sidecar_loaded_them():
-    rows = {r["name"]: r for r in run("--demo", "dapr", "components", "-o", "json").json()[
+    rows = {r["name"]: r for r in run(*HANDWRITTEN, "dapr", "components", "-o", "json").json()[
         "components"]}
     assert rows["pubsub"]["loadedBy"] == "notification-service, taskflow-api"
     assert rows["statestore"]["scopes"] == "taskflow-api"
@@ -63,19 +63,17 @@ def test_publish_without_a_terminal_needs_yes():
 
 
 def test_publish_refuses_a_bundle_and_bad_json():
-    result = run("--demo", "dapr", "publish", "taskflow-api", "pubsub", "t", "--yes")
+    result = run(*HANDWRITTEN, "dapr", "publish", "taskflow-api", "pubsub", "t", "--yes")
     assert result.code == 2 and "cannot run on a bundle" in result.stderr
-    result = run("--demo", "dapr", "publish", "taskflow-api", "pubsub", "t", "--data", "{x")
+    result = run(*HANDWRITTEN, "dapr", "publish", "taskflow-api", "pubsub", "t", "--data", "{x")
     assert result.code == 2 and "not JSON" in result.stderr
 
 
 def test_subs_flags_a_topic_published_with_no_subscriber(tmp_path):
     import shutil
 
-    from kubectl_triage.bundle import demo_path
-
     bundle = tmp_path / "demo"
-    shutil.copytree(demo_path(), bundle)
+    shutil.copytree(HANDWRITTEN_DEMO, bundle)
     log = bundle / "taskflow" / "taskflow-api-7c9d8f6b5-x2x7k" / "daprd.log"
     with log.open("a") as handle:
         handle.write('2026-11-27T23:08:00.000000000Z time="2026-11-27T23:08:00Z" level=info '
@@ -96,10 +94,8 @@ def test_an_app_that_serves_no_dapr_subscribe_declares_none_and_leaves_no_gap(tm
     import json
     import shutil
 
-    from kubectl_triage.bundle import demo_path
-
     bundle = tmp_path / "demo"
-    shutil.copytree(demo_path(), bundle)
+    shutil.copytree(HANDWRITTEN_DEMO, bundle)
     for pod in ("taskflow-api-7c9d8f6b5-q8z4m", "taskflow-api-7c9d8f6b5-x2x7k"):
         path = bundle / "taskflow" / pod / "probes.json"
         probes = json.loads(path.read_text())

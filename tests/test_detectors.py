@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kubectl_triage.bundle import BundleSource, demo_path
+from kubectl_triage.bundle import BundleSource
 from kubectl_triage.commands.common import Run
 from kubectl_triage.detectors import REGISTRY, run_detectors
 from kubectl_triage.detectors.model import Detected
@@ -16,7 +16,7 @@ from kubectl_triage.detectors.rollout import assess
 from kubectl_triage.evidence import Deployment, Verdict
 from kubectl_triage.rules.engine import RuleSet
 from kubectl_triage.rules.load import load_rules
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, HANDWRITTEN_DEMO, run
 
 # Every command module that names detectors, and so must agree with the registry.
 VIEWS = ("summary", "checklist", "logs", "verify", "follow")
@@ -26,7 +26,7 @@ COUNTING = ("summary", "checklist", "logs", "verify", "follow")
 
 def _demo_run(source: Any = None) -> Run:
     return Run(
-        source=source or BundleSource(demo_path()),
+        source=source or BundleSource(HANDWRITTEN_DEMO),
         namespace="taskflow",
         ruleset=RuleSet(load_rules(use_default=False)),
     )
@@ -86,7 +86,7 @@ def test_service_without_endpoints_fires_on_the_demo_for_postgres():
 
 
 def test_summary_shows_the_service_the_crash_looping_worker_cannot_reach():
-    report = run("--demo", "summary", "-o", "json").json()
+    report = run(*HANDWRITTEN, "summary", "-o", "json").json()
     rules = {f["rule"]: f for f in report["findings"]}
     assert {"service-no-endpoints", "db-connection", "crash-loop"} <= set(rules)
     assert rules["service-no-endpoints"]["where"][0]["object"] == "Service/postgres"
@@ -96,7 +96,7 @@ class _LiveLike:
     """The demo bundle, plus the EndpointSlices a live cluster would give."""
 
     def __init__(self, slices: list[dict]) -> None:
-        self.inner = BundleSource(demo_path())
+        self.inner = BundleSource(HANDWRITTEN_DEMO)
         self.context = self.inner.context
         self.slices = slices
 

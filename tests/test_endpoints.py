@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kubectl_triage.detectors.openapi import called_paths, compare
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, run
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -31,7 +31,7 @@ def test_compare_knows_path_templates_and_finds_the_nearest():
 
 
 def test_demo_wrong_endpoint_names_the_path_the_callee_serves():
-    report = run("--demo", "logs", "taskflow-api", "-o", "json").json()
+    report = run(*HANDWRITTEN, "logs", "taskflow-api", "-o", "json").json()
     wrong = next(f for f in report["findings"] if f["rule"] == "wrong-endpoint")
     assert wrong["detail"] == ('"/api/notify" not found on notification-service; '
                                'it serves "/api/notifications/notify"')

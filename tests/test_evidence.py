@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from kubectl_triage import cli
-from kubectl_triage.bundle import BundleSource, demo_path
+from kubectl_triage.bundle import BundleSource
 from kubectl_triage.collect.gather import LogOptions, log_refs
 from kubectl_triage.collect.run import collect
 from kubectl_triage.scan import Prefilter
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, HANDWRITTEN_DEMO, run
 
 
 class CountingSource:
@@ -44,14 +44,14 @@ class CountingSource:
 
 @pytest.fixture
 def counting(monkeypatch) -> CountingSource:
-    source = CountingSource(BundleSource(demo_path()))
+    source = CountingSource(BundleSource(HANDWRITTEN_DEMO))
     monkeypatch.setattr(cli, "_source", lambda: source)
     return source
 
 
 @pytest.mark.parametrize("command", ["checklist", "summary"])
 def test_command_lists_each_kind_once_and_reads_each_log_once(counting, command):
-    result = run("--demo", command, "-o", "json")
+    result = run(*HANDWRITTEN, command, "-o", "json")
     assert result.code == 0, result.stderr
     assert counting.lists["pods"] == 1
     assert max(counting.lists.values()) == 1, counting.lists
@@ -60,14 +60,14 @@ def test_command_lists_each_kind_once_and_reads_each_log_once(counting, command)
 
 
 def test_checklist_reads_every_container_log_of_the_demo(counting):
-    run("--demo", "checklist", "-o", "json")
+    run(*HANDWRITTEN, "checklist", "-o", "json")
     daprd = [ref for ref in counting.logs if ref.container == "daprd"]
     assert len(daprd) == 3  # one per Dapr pod, read once though two steps judge it
     assert len(counting.logs) == 9
 
 
 def test_evidence_reads_a_kind_only_when_asked_and_only_once():
-    source = CountingSource(BundleSource(demo_path()))
+    source = CountingSource(BundleSource(HANDWRITTEN_DEMO))
     evidence = collect(source, "taskflow")
     assert not source.lists
     first = evidence.pods
@@ -78,7 +78,7 @@ def test_evidence_reads_a_kind_only_when_asked_and_only_once():
 
 
 def test_evidence_reads_a_log_once_for_every_view_that_asks():
-    source = CountingSource(BundleSource(demo_path()))
+    source = CountingSource(BundleSource(HANDWRITTEN_DEMO))
     evidence = collect(source, "taskflow")
     options = LogOptions()
     refs = log_refs(evidence.pods, options)
@@ -93,13 +93,13 @@ def test_evidence_reads_a_log_once_for_every_view_that_asks():
 
 def test_bad_selector_is_kubectls_one_line_not_a_traceback():
     # kubectl get pods -l 'app in (a' says this and exits 1; a live API server answers 400.
-    result = run("--demo", "status", "-l", "app in (a")
+    result = run(*HANDWRITTEN, "status", "-l", "app in (a")
     assert result.code == 1
     assert result.stderr == "error: unable to parse requirement: 'app in (a'\n"
 
 
 def test_a_view_widens_the_prefilter_only_before_the_first_log_is_read():
-    source = CountingSource(BundleSource(demo_path()))
+    source = CountingSource(BundleSource(HANDWRITTEN_DEMO))
     narrow = Prefilter(["traceback"])
     evidence = collect(source, "taskflow", prefilter=lambda extra: Prefilter(["traceback", *extra]))
     assert evidence.look_for(["/v1.0/publish/"])
@@ -123,7 +123,7 @@ def test_published_topics_are_found_even_after_other_views_read_the_logs(monkeyp
     monkeypatch.setattr(dapr_wiring, "published_topics", lambda rs: seen.append(real(rs)) or {})
 
     def published(*, read_first: bool) -> dict:
-        run_ = Run(BundleSource(demo_path()), "taskflow", ruleset)
+        run_ = Run(BundleSource(HANDWRITTEN_DEMO), "taskflow", ruleset)
         if read_first:  # another view read every log with the rules' words only
             options = LogOptions()
             run_.evidence.logs(log_refs(run_.evidence.pods, options), options=options)

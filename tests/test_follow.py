@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, run
 
 
 def test_follow_prints_failing_records_with_their_rules():
-    result = run("--demo", "logs", "taskflow-api", "-f")
+    result = run(*HANDWRITTEN, "logs", "taskflow-api", "-f")
     assert result.code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert any(" schema-mismatch " in line and "'skills'" in line for line in lines)
@@ -20,13 +20,13 @@ def test_follow_prints_failing_records_with_their_rules():
 
 
 def test_follow_json_lines():
-    result = run("--demo", "logs", "reminder-worker", "-f", "-o", "json")
+    result = run(*HANDWRITTEN, "logs", "reminder-worker", "-f", "-o", "json")
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert rows and {r["rule"] for r in rows} >= {"db-connection"}
     assert all(r["pod"].startswith("reminder-worker") for r in rows)
 
 
 def test_follow_refuses_previous_and_too_many_logs():
-    assert run("--demo", "logs", "taskflow-api", "-f", "--previous").code == 2
-    result = run("--demo", "--max-requests", "2", "logs", "taskflow-api", "-f")
+    assert run(*HANDWRITTEN, "logs", "taskflow-api", "-f", "--previous").code == 2
+    result = run(*HANDWRITTEN, "--max-requests", "2", "logs", "taskflow-api", "-f")
     assert result.code == 2 and "4 logs to follow" in result.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kubectl_triage.frames import evidence_lines, frame_text
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, HANDWRITTEN_DEMO, run
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 
@@ -60,7 +60,7 @@ def test_a_trace_of_library_frames_only_has_no_app_frame(excerpt):
 
 
 def _demo_trace(needle: str) -> str:
-    log = Path(__file__).parents[1] / "kubectl_triage/demo/taskflow/taskflow"
+    log = HANDWRITTEN_DEMO / "taskflow"
     log = log / "taskflow-api-7c9d8f6b5-q8z4m/api.log"
     from kubectl_triage.records import group_lines
 
@@ -84,7 +84,7 @@ def test_short_record_is_shown_whole():
 
 
 def test_demo_card_shows_the_frame_in_the_services_code():
-    out = run("demo").stdout
+    out = run(*HANDWRITTEN, "summary").stdout
     block = out.split("  schema-mismatch  ", 1)[1].split("\n\n", 1)[0]
     assert 'File "/app/taskflow/schemas/worker.py", line 25, in collect_skills' in block
     assert "^^^^" not in block
@@ -93,5 +93,5 @@ def test_demo_card_shows_the_frame_in_the_services_code():
 
 
 def test_markdown_ticket_names_the_frame_in_code():
-    out = run("demo", "-o", "markdown").stdout
+    out = run(*HANDWRITTEN, "summary", "-o", "markdown").stdout
     assert '- **In code:** File "/app/reminder_worker/db.py", line 15, in wait_for_database' in out

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kubectl_triage.bundle import demo_path
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, HANDWRITTEN_DEMO, run
 
 # A log line a hostile (or merely unlucky) app could write: markup, a tracking image, a token.
 HOSTILE = (
@@ -25,7 +24,7 @@ EXTERNAL = re.compile(r"""(?:src|href|action|xlink:href)\s*=\s*["']?\s*(?:https?
 def hostile_bundle(tmp_path: Path) -> Path:
     """The demo with HOSTILE appended to one API pod's log."""
     bundle = tmp_path / "bundle"
-    shutil.copytree(demo_path(), bundle)
+    shutil.copytree(HANDWRITTEN_DEMO, bundle)
     log = bundle / "taskflow" / "taskflow-api-7c9d8f6b5-q8z4m" / "api.log"
     log.write_text(log.read_text() + HOSTILE + "\n")
     return bundle
@@ -84,7 +83,7 @@ def test_a_hostile_log_line_is_escaped_and_its_secret_redacted(tmp_path):
 @pytest.mark.parametrize("args", [("logs", "taskflow-api"), ("status",), ("dapr", "subs", "x"),
                                   ("version",)])
 def test_other_commands_refuse_html_with_one_usage_line(args):
-    result = run("--demo", *args, "-o", "html")
+    result = run(*HANDWRITTEN, *args, "-o", "html")
     assert result.code == 2 and result.stdout == ""
     first = result.stderr.splitlines()[0]
     assert first == f"error: -o html is only for summary, checklist and demo (not {args[0]})"

@@ -13,7 +13,7 @@ from kubectl_triage.incidents.graph import build_graph
 from kubectl_triage.incidents.history import capture_time
 from kubectl_triage.incidents.model import Observation
 from kubectl_triage.incidents.rank import rank_incidents
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, run
 
 CASCADE = str(Path(__file__).parent / "data" / "cascade")
 SEEDS = ("schema-mismatch", "wrong-endpoint", "async-sqlalchemy-greenlet", "cloudevent-unwrap",
@@ -22,7 +22,7 @@ SEEDS = ("schema-mismatch", "wrong-endpoint", "async-sqlalchemy-greenlet", "clou
 
 @pytest.fixture(scope="module")
 def demo() -> dict:
-    result = run("--demo", "summary", "-o", "json")
+    result = run(*HANDWRITTEN, "summary", "-o", "json")
     assert result.code == 0, result.stderr
     return result.json()
 
@@ -257,7 +257,7 @@ def test_checklist_json_carries_the_same_incidents_as_summary(cascade):
 
 
 def test_markdown_report_has_an_incidents_table():
-    out = run("--demo", "summary", "-o", "markdown").stdout
+    out = run(*HANDWRITTEN, "summary", "-o", "markdown").stdout
     assert "## Incidents" in out and "| 1 | Service postgres has no ready endpoint |" in out
     assert out.index("## Incidents") < out.index("## Findings")
 
@@ -273,7 +273,7 @@ def test_since_answers_whether_it_is_still_happening():
 
 
 def test_events_since_puts_older_warnings_in_history():
-    report = run("--demo", "events", "--since", "10m", "-o", "json").json()
+    report = run(*HANDWRITTEN, "events", "--since", "10m", "-o", "json").json()
     assert {f["rule"] for f in report["findings"]} == {"crash-loop"}
     whys = {h["why"] for h in report["history"]}
     assert "before the window (--since 10m)" in whys
@@ -292,7 +292,7 @@ def test_a_bundle_without_a_capture_time_is_judged_at_its_newest_timestamp(tmp_p
 
 
 def test_since_is_checked_like_the_other_durations():
-    result = run("--demo", "summary", "--since", "soon")
+    result = run(*HANDWRITTEN, "summary", "--since", "soon")
     assert result.code == 2 and "--since" in result.stderr
 
 
@@ -310,7 +310,7 @@ def test_checklist_request_path_draws_any_call_format_from_the_graph():
 
 
 def test_checklist_request_path_on_the_demo_suggests_the_called_path():
-    report = run("--demo", "checklist", "-o", "json").json()
+    report = run(*HANDWRITTEN, "checklist", "-o", "json").json()
     (step,) = [c for c in report["checks"] if c["step"] == "request path"]
     assert "reminder-worker -> service/postgres" in step["detail"]
     assert step["next"] == ["kubectl triage trace --path /api/notify"]
@@ -363,7 +363,7 @@ def test_a_symptom_naming_no_callee_is_tied_by_its_correlation_id():
 def test_trace_names_the_calls_between_the_services_it_found():
     out = run("--bundle", CASCADE, "trace", "3f2a1c9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b").stdout
     assert "calls: catalog -> search, storefront -> catalog;" in out
-    out = run("--demo", "trace", "--path", "/api/notify").stdout
+    out = run(*HANDWRITTEN, "trace", "--path", "/api/notify").stdout
     assert "calls: taskflow-api -> notification-service;" in out
 
 

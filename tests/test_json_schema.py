@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, run
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "report.schema.json").read_text())
 VALIDATOR = Draft202012Validator(SCHEMA)
@@ -32,7 +32,7 @@ COMMAND_WORDS = {"summary", "checklist", "status", "events", "logs", "trace", "v
 
 @pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
 def test_every_commands_json_validates_against_the_schema(args):
-    result = run("--demo", *args, "-o", "json")
+    result = run(*HANDWRITTEN, *args, "-o", "json")
     assert result.code in (0, 3), result.stderr
     report = result.json()
     errors = sorted(VALIDATOR.iter_errors(report), key=lambda e: list(e.path))
@@ -47,7 +47,7 @@ def test_analyze_json_validates_too():
 
 
 def test_status_restarts_are_numbers_and_times_rfc3339():
-    pods = run("--demo", "status", "-o", "json").json()["pods"]
+    pods = run(*HANDWRITTEN, "status", "-o", "json").json()["pods"]
     crashing = next(p for p in pods if p["pod"].startswith("reminder-worker"))
     assert crashing["restarts"] == 7 and crashing["lastTermination"]
     assert all(p["created"].endswith("Z") for p in pods)

@@ -9,14 +9,14 @@ from datetime import datetime, timedelta, timezone
 from kubectl_triage.commands.follow import TimeMerge
 from kubectl_triage.evidence import Level, LogRef, Record
 from kubectl_triage.records import parse_time
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, run
 
 API = "taskflow-api"
 WORKER_POD = "reminder-worker-5f7b8c6d9-k8s2v"
 
 
 def _events(*args: str) -> list[list[str]]:
-    result = run("--demo", "events", *args, "-o", "json")
+    result = run(*HANDWRITTEN, "events", *args, "-o", "json")
     assert result.code == 0, result.stderr
     return result.json()["events"]
 
@@ -31,12 +31,12 @@ def test_events_types_keeps_only_those_types():
 
 
 def test_events_types_normal_judges_no_warning():
-    report = run("--demo", "events", "--types", "Normal", "-o", "json").json()
+    report = run(*HANDWRITTEN, "events", "--types", "Normal", "-o", "json").json()
     assert "crash-loop" not in {f["rule"] for f in report["findings"]}
 
 
 def test_events_bad_type_is_a_usage_error_in_kubectls_words():
-    result = run("--demo", "events", "--types", "Error")
+    result = run(*HANDWRITTEN, "events", "--types", "Error")
     assert result.code == 2
     assert result.stderr.splitlines()[0] == "error: valid --types are Normal or Warning"
 
@@ -52,14 +52,14 @@ def test_events_for_is_that_object_only_not_its_owners_or_pods():
 
 def test_events_for_wants_kind_and_name():
     for bad in ("reminder-worker", "widget/x", "pod/"):
-        result = run("--demo", "events", "--for", bad)
+        result = run(*HANDWRITTEN, "events", "--for", bad)
         assert result.code == 2, bad
         assert "--for wants KIND/NAME" in result.stderr
-    assert run("--demo", "events", API, "--for", f"deploy/{API}").code == 2
+    assert run(*HANDWRITTEN, "events", API, "--for", f"deploy/{API}").code == 2
 
 
 def _records(*args: str) -> list[dict]:
-    result = run("--demo", "logs", API, "--all-lines", *args, "-o", "json")
+    result = run(*HANDWRITTEN, "logs", API, "--all-lines", *args, "-o", "json")
     assert result.code == 0, result.stderr
     return result.json()["records"]
 
@@ -77,33 +77,33 @@ def test_logs_since_time_takes_an_offset_and_refuses_a_bare_date():
     plus_one = _records("--since-time", "2026-11-28T00:05:00+01:00", "--timestamps")
     assert plus_one == _records("--since-time", "2026-11-27T23:05:00Z", "--timestamps")
     for bad in ("2026-11-27", "yesterday", "2026-11-27T23:05:00"):
-        result = run("--demo", "logs", API, "--since-time", bad)
+        result = run(*HANDWRITTEN, "logs", API, "--since-time", bad)
         assert result.code == 2 and "not an RFC 3339 time" in result.stderr, bad
 
 
 def test_logs_since_and_since_time_do_not_go_together():
-    result = run("--demo", "logs", API, "--since", "5m", "--since-time", "2026-11-27T23:05:00Z")
+    result = run(*HANDWRITTEN, "logs", API, "--since", "5m", "--since-time", "2026-11-27T23:05:00Z")
     assert result.code == 2 and "at most one of --since or --since-time" in result.stderr
 
 
 def test_logs_timestamps_prints_each_record_with_its_rfc3339_time():
-    table = run("--demo", "logs", API, "--grep", "skills", "--timestamps").stdout
+    table = run(*HANDWRITTEN, "logs", API, "--grep", "skills", "--timestamps").stdout
     rows = [ln for ln in table.splitlines() if ln.startswith("2026-")]
     assert rows
     for row in rows:
         stamp = row.split()[0]
         assert stamp.endswith("Z") and parse_time(stamp) is not None, row
-    plain = run("--demo", "logs", API, "--grep", "skills").stdout
+    plain = run(*HANDWRITTEN, "logs", API, "--grep", "skills").stdout
     assert not any(ln.startswith("2026-") for ln in plain.splitlines())
 
 
 def test_logs_all_containers_is_every_container_and_refuses_c():
-    every = run("--demo", "logs", API, "--all-containers", "-o", "json").json()
-    default = run("--demo", "logs", API, "-o", "json").json()
+    every = run(*HANDWRITTEN, "logs", API, "--all-containers", "-o", "json").json()
+    default = run(*HANDWRITTEN, "logs", API, "-o", "json").json()
     assert every["findings"] == default["findings"]
-    listed = run("--demo", "logs", API, "--all-containers", "--all-lines", "-o", "json").json()
+    listed = run(*HANDWRITTEN, "logs", API, "--all-containers", "--all-lines", "-o", "json").json()
     assert {r["container"] for r in listed["records"]} == {"api", "daprd"}
-    result = run("--demo", "logs", API, "--all-containers", "-c", "api")
+    result = run(*HANDWRITTEN, "logs", API, "--all-containers", "-c", "api")
     assert result.code == 2
     assert "--all-containers=true should not be specified with container name api" in result.stderr
 
@@ -156,7 +156,7 @@ def test_merge_counts_unshown_records_toward_the_order():
 
 
 def test_follow_prints_the_containers_of_a_deployment_in_time_order():
-    result = run("--demo", "logs", API, "-f", "--all-lines", "-o", "json")
+    result = run(*HANDWRITTEN, "logs", API, "-f", "--all-lines", "-o", "json")
     assert result.code == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     times = [parse_time(r["time"]) for r in rows if r["time"]]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kubectl_triage.render.jsonpath import JsonPathError, execute, parse
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, run
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "kubectl_triage" / "demo" / "taskflow"
@@ -67,13 +67,13 @@ def test_all_namespaces_json_rows_say_their_namespace(two_namespaces):
 # ---- -o name --------------------------------------------------------------------------------
 
 def test_status_name_prints_one_pod_per_line_like_kubectl_get_pods():
-    report = run("--demo", "status", "-o", "json").json()
-    out = run("--demo", "status", "-o", "name").stdout
+    report = run(*HANDWRITTEN, "status", "-o", "json").json()
+    out = run(*HANDWRITTEN, "status", "-o", "name").stdout
     assert out == "".join(f"pod/{p['pod']}\n" for p in report["pods"])
 
 
 def test_events_name_prints_each_object_once_with_kubectls_group():
-    out = run("--demo", "events", "-o", "name").stdout.splitlines()
+    out = run(*HANDWRITTEN, "events", "-o", "name").stdout.splitlines()
     assert len(out) == len(set(out))
     assert "pod/taskflow-api-5d8c7b9f4-hn6wd" in out
     assert "deployment.apps/reminder-worker" in out  # as `kubectl get deploy -o name`
@@ -81,7 +81,7 @@ def test_events_name_prints_each_object_once_with_kubectls_group():
 
 
 def test_dapr_components_name_uses_the_crds_group():
-    out = run("--demo", "dapr", "components", "-o", "name").stdout
+    out = run(*HANDWRITTEN, "dapr", "components", "-o", "name").stdout
     assert out == "component.dapr.io/pubsub\ncomponent.dapr.io/statestore\n"
 
 
@@ -91,7 +91,7 @@ def test_rules_list_name():
 
 
 def test_name_on_a_report_that_lists_no_objects_is_a_usage_error():
-    result = run("--demo", "summary", "-o", "name")
+    result = run(*HANDWRITTEN, "summary", "-o", "name")
     assert result.code == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and "-o name" in result.stderr
 
@@ -99,27 +99,27 @@ def test_name_on_a_report_that_lists_no_objects_is_a_usage_error():
 # ---- -o jsonpath ----------------------------------------------------------------------------
 
 def test_status_jsonpath_prints_the_fields_joined_by_spaces_without_a_newline():
-    report = run("--demo", "status", "-o", "json").json()
-    out = run("--demo", "status", "-o", "jsonpath={.pods[*].pod}").stdout
+    report = run(*HANDWRITTEN, "status", "-o", "json").json()
+    out = run(*HANDWRITTEN, "status", "-o", "jsonpath={.pods[*].pod}").stdout
     assert out == " ".join(p["pod"] for p in report["pods"])
 
 
 def test_jsonpath_range_and_filter_select_the_restarted_pods():
     template = '{range .pods[?(@.restarts > 0)]}{.pod}{"\\t"}{.restarts}{"\\n"}{end}'
-    out = run("--demo", "status", "-o", f"jsonpath={template}").stdout
+    out = run(*HANDWRITTEN, "status", "-o", f"jsonpath={template}").stdout
     assert out == "reminder-worker-5f7b8c6d9-k8s2v\t7\n"
 
 
 def test_jsonpath_works_on_every_report_and_after_the_subcommand():
-    out = run("--demo", "summary", "-o", "jsonpath={.incidents[0].workload}").stdout
+    out = run(*HANDWRITTEN, "summary", "-o", "jsonpath={.incidents[0].workload}").stdout
     assert out == "postgres"
-    assert run("--demo", "checklist", "--output=jsonpath={.checks[0].step}").stdout == "pods"
+    assert run(*HANDWRITTEN, "checklist", "--output=jsonpath={.checks[0].step}").stdout == "pods"
 
 
 @pytest.mark.parametrize("template", ["{.pods[", "{.pods[x]}", "{end}", "{range .pods[*]}",
                                       "{.pods", ""])
 def test_a_bad_template_is_one_line_and_exit_2(template):
-    result = run("--demo", "status", "-o", f"jsonpath={template}")
+    result = run(*HANDWRITTEN, "status", "-o", f"jsonpath={template}")
     assert result.code == 2 and result.stdout == ""
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
 

@@ -7,7 +7,7 @@ import shlex
 
 import pytest
 
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, HANDWRITTEN_DEMO, run
 
 REPORTS = [
     ("summary",), ("checklist",), ("logs", "taskflow-api"), ("logs", "reminder-worker"),
@@ -18,7 +18,7 @@ REPORTS = [
 def _suggested() -> list[str]:
     commands: set[str] = set()
     for args in REPORTS:
-        report = run("--demo", *args, "-o", "json").json()
+        report = run(*HANDWRITTEN, *args, "-o", "json").json()
         for finding in report.get("findings", []):
             commands.update(finding.get("next") or [])
         for check in report.get("checks", []):
@@ -39,7 +39,7 @@ def test_no_suggested_command_holds_a_placeholder():
 )
 def test_suggested_triage_command_runs_on_the_demo(command):
     args = shlex.split(command)[2:]
-    result = run("--demo", *args)
+    result = run(*HANDWRITTEN, *args)
     assert result.code in (0, 3), (command, result.stderr)
 
 
@@ -51,10 +51,8 @@ def test_with_several_namespaces_a_command_names_its_workload_in_its_own_namespa
     import shutil
     from pathlib import Path
 
-    from kubectl_triage.bundle import demo_path
-
     root = tmp_path / "two"
-    shutil.copytree(demo_path(), root)
+    shutil.copytree(HANDWRITTEN_DEMO, root)
     tiny = Path(__file__).parent / "cluster" / "testdata" / "tiny" / "shop"
     shutil.copytree(tiny, root / "shop")
     names: dict[str, set[str]] = {}

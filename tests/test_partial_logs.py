@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kubectl_triage.bundle import demo_path
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN_DEMO, run
 
 NS = "taskflow"
 API_A, API_B = "taskflow-api-7c9d8f6b5-q8z4m", "taskflow-api-7c9d8f6b5-x2x7k"
@@ -31,7 +30,7 @@ GAPS = {(API_A, "daprd"): "ServiceUnavailable", (API_B, "api"): "ServiceUnavaila
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("partial") / "taskflow"
-    shutil.copytree(demo_path(), root)
+    shutil.copytree(HANDWRITTEN_DEMO, root)
     folder = root / NS
     # A's daprd log cut after 40 lines; B's api log cut near its end; notify's daprd forbidden
     daprd = folder / API_A / "daprd.log"

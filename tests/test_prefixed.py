@@ -11,7 +11,7 @@ import pytest
 
 from kubectl_triage.prefixed import Format, detect, prefixed_records, split_prefix
 from kubectl_triage.records import group_lines
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN_DEMO, run
 
 DATA = Path(__file__).parent / "data" / "prefixed"
 KUBECTL = DATA / "kubectl-prefix-follow.txt"
@@ -42,7 +42,7 @@ def test_format_is_detected_from_the_first_lines(sample, fmt):
 
 
 def test_plain_logs_stay_plain():
-    demo = Path(__file__).parents[1] / "kubectl_triage/demo/taskflow/taskflow"
+    demo = HANDWRITTEN_DEMO / "taskflow"
     for log in demo.glob("*/*.log"):
         assert detect(log.read_text().split("\n")[:30]) is Format.PLAIN, log
     assert detect(["starting server on port 8080", "listening ok"]) is Format.PLAIN

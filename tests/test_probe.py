@@ -6,18 +6,18 @@ import pytest
 
 from kubectl_triage.collect.apppod import openapi_operations
 from kubectl_triage.redact import redact_text, redact_value
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, run
 
 
 def test_openapi_lists_paths_and_methods_and_says_how_it_got_them():
-    report = run("--demo", "probe", "openapi", "notification-service", "-o", "json").json()
+    report = run(*HANDWRITTEN, "probe", "openapi", "notification-service", "-o", "json").json()
     assert {"method": "POST", "path": "/api/notifications/notify"} in report["paths"]
     assert report["probe"]["port"] == 8001 and report["probe"]["via"] == "bundle (proxy)"
 
 
 def test_openapi_grep_filters_paths():
     report = run(
-        "--demo", "exec-probe", "openapi", "taskflow-api", "--grep", "^/workers", "-o", "json"
+        *HANDWRITTEN, "exec-probe", "openapi", "taskflow-api", "--grep", "^/workers", "-o", "json"
     ).json()
     assert {r["path"] for r in report["paths"]} == {"/workers", "/workers/{worker_id}"}
 
@@ -25,7 +25,7 @@ def test_openapi_grep_filters_paths():
 def test_env_redacts_secrets_and_shows_references_unresolved():
     rows = {
         r["name"]: r
-        for r in run("--demo", "probe", "env", "taskflow-api", "-o", "json").json()["env"]
+        for r in run(*HANDWRITTEN, "probe", "env", "taskflow-api", "-o", "json").json()["env"]
     }
     assert rows["API_TOKEN"]["value"] == "<redacted>"
     assert "S3cr3t" not in rows["DATABASE_URL"]["value"]
@@ -36,24 +36,24 @@ def test_env_redacts_secrets_and_shows_references_unresolved():
         "from": "reference",
     }
     assert rows["LOG_LEVEL"]["value"] == "info"
-    shown = run("--demo", "probe", "env", "taskflow-api", "--show-secrets", "-o", "json").json()
+    shown = run(*HANDWRITTEN, "probe", "env", "taskflow-api", "--show-secrets", "-o", "json").json()
     assert any(r["value"] != "<redacted>" for r in shown["env"] if r["name"] == "API_TOKEN")
 
 
 def test_http_prints_status_and_body():
-    result = run("--demo", "probe", "http", "notification-service", "/dapr/subscribe")
+    result = run(*HANDWRITTEN, "probe", "http", "notification-service", "/dapr/subscribe")
     assert result.code == 0
     assert "-> HTTP 200" in result.stdout and '"topic": "task-events"' in result.stdout
 
 
 def test_a_probe_not_in_the_bundle_is_a_one_line_error():
-    result = run("--demo", "probe", "http", "web-dashboard", "/health")
+    result = run(*HANDWRITTEN, "probe", "http", "web-dashboard", "/health")
     assert result.code == 1 and result.stderr.count("\n") == 1
     assert "no probe of web-dashboard" in result.stderr
 
 
 def test_unknown_container_is_a_usage_error():
-    result = run("--demo", "probe", "env", "taskflow-api", "-c", "nope")
+    result = run(*HANDWRITTEN, "probe", "env", "taskflow-api", "-c", "nope")
     assert result.code == 2 and "it has: api, daprd" in result.stderr
 
 
@@ -91,7 +91,7 @@ def test_free_text_credentials_are_redacted():
 
 
 def test_env_live_needs_a_cluster():
-    result = run("--demo", "probe", "env", "taskflow-api", "--live")
+    result = run(*HANDWRITTEN, "probe", "env", "taskflow-api", "--live")
     assert result.code == 2 and "needs a cluster" in result.stderr
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from kubectl_triage.options import Environment
 from kubectl_triage.render.layout import ELLIPSIS, cut, fit, width_of, wrap, wrap_command
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, run
 
 
 def lines_wider_than(text: str, width: int) -> list[str]:
@@ -24,7 +24,7 @@ def lines_wider_than(text: str, width: int) -> list[str]:
     "command", [("demo",), ("--demo", "checklist"), ("--demo", "status"), ("--demo", "events"),
                 ("--demo", "logs", "taskflow-api"), ("--demo", "trace", "--path", "/workers"),
                 ("--demo", "dapr", "subs", "notification-service"), ("rules", "list"),
-                ("--demo", "verify", "web-dashboard")])
+                (*HANDWRITTEN, "verify", "web-dashboard"), (*HANDWRITTEN, "summary")])
 def test_no_line_is_wider_than_80_columns(command):
     out = run(*command, env={"COLUMNS": "80"}).stdout
     assert out and lines_wider_than(out, 80) == []
@@ -37,8 +37,8 @@ def test_a_pipe_without_COLUMNS_gets_80_columns():
 
 
 def test_200_columns_use_the_room():
-    narrow = run("--demo", "status", env={"COLUMNS": "80"}).stdout
-    wide = run("--demo", "status", env={"COLUMNS": "200"}).stdout
+    narrow = run(*HANDWRITTEN, "status", env={"COLUMNS": "80"}).stdout
+    wide = run(*HANDWRITTEN, "status", env={"COLUMNS": "200"}).stdout
     assert lines_wider_than(wide, 200) == [] and lines_wider_than(wide, 100)
     assert ELLIPSIS in narrow and ELLIPSIS not in wide  # the status table fits 200 whole
     assert "notification-service-6b7f9c8d4-w7lzp" in wide
@@ -62,8 +62,8 @@ def test_the_width_is_COLUMNS_else_the_terminal_else_80(monkeypatch):
 
 @pytest.mark.parametrize("fmt", ["json", "yaml"])
 def test_json_and_yaml_do_not_depend_on_the_width(fmt):
-    narrow = run("--demo", "summary", "-o", fmt, env={"COLUMNS": "40"}).stdout
-    assert narrow == run("--demo", "summary", "-o", fmt, env={"COLUMNS": "300"}).stdout
+    narrow = run(*HANDWRITTEN, "summary", "-o", fmt, env={"COLUMNS": "40"}).stdout
+    assert narrow == run(*HANDWRITTEN, "summary", "-o", fmt, env={"COLUMNS": "300"}).stdout
 
 
 # ---- tables ---------------------------------------------------------------------------------
@@ -76,9 +76,9 @@ def _table(out: str, header: str) -> list[str]:
 
 
 def test_the_message_gives_way_first_and_names_stay_whole():
-    out = run("--demo", "events", env={"COLUMNS": "150"}).stdout
+    out = run(*HANDWRITTEN, "events", env={"COLUMNS": "150"}).stdout
     table = _table(out, "TYPE")
-    report = run("--demo", "events", "-o", "json").json()
+    report = run(*HANDWRITTEN, "events", "-o", "json").json()
     assert all(width_of(line) <= 150 for line in table)
     for row in report["events"]:
         assert any(row["object"] in line for line in table)  # every name whole
@@ -90,15 +90,15 @@ def test_the_message_gives_way_first_and_names_stay_whole():
 
 def test_wide_shows_every_column_unshrunk_whatever_the_width():
     for command in (("status",), ("events",), ("logs", "taskflow-api")):
-        out = run("--demo", *command, "-o", "wide", env={"COLUMNS": "80"}).stdout
+        out = run(*HANDWRITTEN, *command, "-o", "wide", env={"COLUMNS": "80"}).stdout
         tables = out.split("\n\n")[1]  # after the header line
         assert ELLIPSIS not in tables, command
-    status = run("--demo", "status", "-o", "wide", env={"COLUMNS": "80"}).stdout
+    status = run(*HANDWRITTEN, "status", "-o", "wide", env={"COLUMNS": "80"}).stdout
     assert "ghcr.io/acme/taskflow-api:1.8.0" in status and "NODE" in status
 
 
 def test_table_columns_are_apart_and_aligned():
-    table = _table(run("--demo", "status", env={"COLUMNS": "100"}).stdout, "WORKLOAD")
+    table = _table(run(*HANDWRITTEN, "status", env={"COLUMNS": "100"}).stdout, "WORKLOAD")
     starts = [m.start() for m in re.finditer(r"\S+(?: \S+)*", table[0])]  # "LAST SEEN"
     assert len(starts) == 8
     for line in table[1:]:
@@ -184,10 +184,12 @@ def test_cut_counts_display_columns():
 
 # ---- the one-screen overview ----------------------------------------------------------------
 
-@pytest.mark.parametrize("command", [("demo",), ("--demo", "summary"), ("--demo", "checklist")])
+@pytest.mark.parametrize("command", [("demo",), ("--demo", "summary"), ("--demo", "checklist"),
+                                     (*HANDWRITTEN, "summary"), (*HANDWRITTEN, "checklist")])
 def test_summary_demo_and_checklist_open_with_an_overview_that_fits_one_screen(command):
     out = run(*command, env={"COLUMNS": "80"}).stdout
-    report = run("--demo", *command[1:] or ("summary",), "-o", "json").json()
+    report = run(*(command if command != ("demo",) else ("--demo", "summary")), "-o",
+                 "json").json()
     lines = out.splitlines()
     end = next(i for i, line in enumerate(lines) if line.startswith("Below: "))
     end += next(i for i, line in enumerate(lines[end:]) if not line)  # the sentence's end
@@ -197,16 +199,16 @@ def test_summary_demo_and_checklist_open_with_an_overview_that_fits_one_screen(c
     for incident in report["incidents"]:
         assert any(line.startswith(f"{incident['rank']:>2}  ") for line in screen)
         assert f"next: {incident['next'][0]}" in "\n".join(screen)
-    history = len(report["history"])
-    assert f"HISTORY  {history} item(s) over" in "\n".join(screen)
+    history = len(report["history"])  # the hand-written incident's; the recording has none
+    assert (f"HISTORY  {history} item(s) over" in "\n".join(screen)) == (history > 0)
     assert f"{len(report['findings'])} finding(s)" in " ".join(screen)
     # and then the details: each finding's card
     assert out.index("Below: ") < out.index("ERROR  ")
 
 
 def test_checklist_overview_counts_the_verdicts_and_the_steps_follow_it():
-    out = run("--demo", "checklist", env={"COLUMNS": "80"}).stdout
-    report = run("--demo", "checklist", "-o", "json").json()
+    out = run(*HANDWRITTEN, "checklist", env={"COLUMNS": "80"}).stdout
+    report = run(*HANDWRITTEN, "checklist", "-o", "json").json()
     failed = sum(c["verdict"] == "fail" for c in report["checks"])
     overview = out[: out.index("VERDICT")]
     assert f"{len(report['checks'])} checklist steps ({failed} fail" in " ".join(
@@ -244,6 +246,8 @@ def test_no_headers_drops_the_header_line_and_json_carries_its_own_fields():
     report = run("--demo", "status", "-o", "json").json()
     assert report["bundle"].endswith("demo/taskflow") and report["namespace"] == "taskflow"
     assert "Bundle:" not in run("--demo", "status", "-o", "yaml").stdout
+    assert run(*HANDWRITTEN, "status", "-o", "json").json()["bundle"].endswith(
+        "handwritten-demo")
 
 
 def test_a_report_that_read_no_cluster_has_no_header_line():

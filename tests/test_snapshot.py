@@ -9,7 +9,7 @@ import tarfile
 import pytest
 
 from kubectl_triage.options import hoist_global_flags
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, HANDWRITTEN_DEMO, run
 
 
 def _findings(*args: str) -> list:
@@ -20,16 +20,16 @@ def _findings(*args: str) -> list:
 @pytest.mark.parametrize("name", ["incident", "incident.tar.gz"])
 def test_a_bundle_of_the_demo_gives_the_same_answers(tmp_path, name):
     out = tmp_path / name
-    result = run("--demo", "bundle", "-o", str(out))
+    result = run(*HANDWRITTEN, "bundle", "-o", str(out))
     assert result.code == 0 and result.stdout == f"bundle of namespace taskflow written to {out}\n"
     for command in (["summary"], ["checklist"], ["dapr", "subs", "notification-service"],
                     ["trace", "6f1c2a0e-9b7d-4c1e-8f3a-2d5b7e9c1a04"]):
-        assert _findings("--bundle", str(out), *command) == _findings("--demo", *command)
+        assert _findings("--bundle", str(out), *command) == _findings(*HANDWRITTEN, *command)
 
 
 def test_secrets_are_redacted_before_they_are_written(tmp_path):
     out = tmp_path / "b"
-    run("--demo", "bundle", str(out))
+    run(*HANDWRITTEN, "bundle", str(out))
     pods = (out / "taskflow" / "pods.json").read_text()
     assert "S3cr3tPass" not in pods and '"API_TOKEN"' in pods
     env = {e["name"]: e for p in json.loads(pods)["items"]
@@ -43,7 +43,7 @@ def test_secrets_are_redacted_before_they_are_written(tmp_path):
 def test_an_existing_bundle_is_never_overwritten(tmp_path):
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "keep").write_text("mine")
-    result = run("--demo", "bundle", str(tmp_path / "x"))
+    result = run(*HANDWRITTEN, "bundle", str(tmp_path / "x"))
     assert result.code == 2 and "exists and is not empty" in result.stderr
     assert (tmp_path / "x" / "keep").read_text() == "mine"
 
@@ -67,7 +67,7 @@ def test_an_archive_with_unsafe_paths_is_refused(tmp_path):
 
 
 def test_a_log_read_in_part_is_kept_and_named_in_the_manifest(tmp_path):
-    from kubectl_triage.bundle import BundleSource, demo_path
+    from kubectl_triage.bundle import BundleSource
     from kubectl_triage.collect.snapshot import write_bundle
     from kubectl_triage.evidence import Gap
     from kubectl_triage.source import LogWindow
@@ -89,7 +89,7 @@ def test_a_log_read_in_part_is_kept_and_named_in_the_manifest(tmp_path):
             return super().recorded_gaps() + self.cut
 
     out = tmp_path / "b"
-    write_bundle(CutSource(demo_path()), "taskflow", out, window=LogWindow(), max_requests=1)
+    write_bundle(CutSource(HANDWRITTEN_DEMO), "taskflow", out, window=LogWindow(), max_requests=1)
     manifest = json.loads((out / "triage-bundle.json").read_text())
     [gap] = [g for g in manifest["gaps"] if g.get("container") == "api"]
     assert gap["message"].startswith("partial log")

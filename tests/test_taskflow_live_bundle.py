@@ -1,6 +1,7 @@
-"""summary on tests/data/taskflow-live: a bundle recorded with `kubectl triage bundle` from the
-live taskflow incident (the real app and real daprd 1.14.4 in the e2e cluster, made as
-tests/cluster/apps/taskflow/README.md says: "The live incident in the e2e cluster, by hand")."""
+"""summary on tests/data/taskflow-live: the raw bundle `kubectl triage bundle` wrote from the
+live taskflow incident (the real app and real daprd 1.14.4 in the e2e cluster), kept by
+`tools/record_demo.py --keep-raw tests/data/taskflow-live` when it recorded the shipped demo
+(docs/demo-incident.md); tests/test_recorded_demo.py normalises it again."""
 
 from __future__ import annotations
 

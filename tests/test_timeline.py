@@ -12,14 +12,14 @@ from kubectl_triage.evidence import ContainerState, Level, LogRef, Owner, Pod, R
 from kubectl_triage.incidents.timeline import build_timeline
 from kubectl_triage.options import Environment
 from kubectl_triage.records import parse_time
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, run
 
 BLOCKS = set("▁▂▃▄▅▆▇█")
 CAPTURED = datetime(2026, 11, 27, 23, 10, tzinfo=timezone.utc)  # the demo bundle's createdAt
 
 
 def _timeline(command: str = "summary") -> dict:
-    result = run("--demo", command, "-o", "json")
+    result = run(*HANDWRITTEN, command, "-o", "json")
     assert result.code == 0, result.stderr
     return result.json()["failureTimeline"]
 
@@ -58,7 +58,7 @@ def test_the_2214_rollout_of_taskflow_api_is_marked_in_its_minute_before_the_fir
 def test_every_findings_first_record_falls_in_a_nonzero_bucket_of_its_workload():
     """The timeline and the findings count the same records: where a finding of a
     workload's logs was first seen, its row has a failing record."""
-    result = run("--demo", "summary", "-o", "json").json()
+    result = run(*HANDWRITTEN, "summary", "-o", "json").json()
     timeline = result["failureTimeline"]
     checked = 0
     for finding in result["findings"]:
@@ -95,9 +95,9 @@ def test_postgres_stopping_at_2249_is_marked_on_its_own_row_beside_the_workers_b
 
 def test_checklist_reports_the_timeline_too_and_logs_does_not():
     assert _row(_timeline("checklist"), "taskflow-api")["total"] > 0
-    assert "failureTimeline" not in run("--demo", "logs", "taskflow-api", "-o", "json").json()
-    assert "TIMELINE" in run("--demo", "checklist").stdout
-    assert "TIMELINE" not in run("--demo", "logs", "taskflow-api").stdout
+    assert "failureTimeline" not in run(*HANDWRITTEN, "logs", "taskflow-api", "-o", "json").json()
+    assert "TIMELINE" in run(*HANDWRITTEN, "checklist").stdout
+    assert "TIMELINE" not in run(*HANDWRITTEN, "logs", "taskflow-api").stdout
 
 
 def test_summary_draws_the_timeline_after_the_incidents_and_before_the_cards():
@@ -115,7 +115,7 @@ def test_an_hour_fits_80_columns_a_minute_a_column_and_60_columns_by_two_minutes
 
 
 def test_the_rollout_mark_sits_under_the_column_of_2214():
-    lines = _block(run("demo", env={"COLUMNS": "200"}).stdout)  # a column per minute
+    lines = _block(run(*HANDWRITTEN, "summary", env={"COLUMNS": "200"}).stdout)  # per minute
     assert "per minute" in lines[0]
     api = next(i for i, line in enumerate(lines) if line.startswith("taskflow-api"))
     axis_labels = next(line for line in lines if line.lstrip().startswith("22:10"))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, run
 
 CORRELATION = "6f1c2a0e-9b7d-4c1e-8f3a-2d5b7e9c1a04"
 
 
 def test_trace_follows_one_id_across_three_services_and_two_sidecars_in_time_order():
-    report = run("--demo", "trace", CORRELATION, "-o", "json").json()
+    report = run(*HANDWRITTEN, "trace", CORRELATION, "-o", "json").json()
     rows = report["timeline"]
     assert {r["service"] for r in rows} == {"web-dashboard", "taskflow-api",
                                             "notification-service"}
@@ -24,12 +24,12 @@ def test_trace_follows_one_id_across_three_services_and_two_sidecars_in_time_ord
 
 
 def test_trace_by_request_path():
-    report = run("--demo", "trace", "--path", "/workers", "-o", "json").json()
+    report = run(*HANDWRITTEN, "trace", "--path", "/workers", "-o", "json").json()
     assert "schema-mismatch" in {f["rule"] for f in report["findings"]}
     assert {r["service"] for r in report["timeline"]} >= {"taskflow-api", "web-dashboard"}
 
 
 def test_trace_needs_one_needle_of_some_length():
-    assert run("--demo", "trace").code == 2
-    assert run("--demo", "trace", "abc").code == 2
-    assert run("--demo", "trace", "x1234", "--path", "/y").code == 2
+    assert run(*HANDWRITTEN, "trace").code == 2
+    assert run(*HANDWRITTEN, "trace", "abc").code == 2
+    assert run(*HANDWRITTEN, "trace", "x1234", "--path", "/y").code == 2

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, run
 
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"
 CLEAR = "\x1b[2J"
@@ -62,20 +62,20 @@ def test_rule_titles_from_a_users_rules_file_are_sanitised(tmp_path: Path):
 
 
 def test_arguments_echoed_in_errors_are_sanitised():
-    result = run("--demo", "logs", f"nope{OSC52}")
+    result = run(*HANDWRITTEN, "logs", f"nope{OSC52}")
     assert result.code == 1
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert result.stderr.count("\n") <= 2
 
 
 def test_bad_selector_on_a_bundle_is_one_line_exit_1():
-    result = run("--demo", "status", "-l", "x in (a")
+    result = run(*HANDWRITTEN, "status", "-l", "x in (a")
     assert (result.code, result.stdout) == (1, "")
     assert result.stderr == "error: unable to parse requirement: 'x in (a'\n"
 
 
 def test_huge_duration_is_a_usage_error_not_a_traceback():
-    result = run("--demo", "logs", "taskflow-api", "--since", "99999999999999999999h")
+    result = run(*HANDWRITTEN, "logs", "taskflow-api", "--since", "99999999999999999999h")
     assert result.code == 2
     assert result.stderr.startswith('error: Invalid value for --since: duration')
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from kubectl_triage.bundle import BundleSource, demo_path
+from kubectl_triage.bundle import BundleSource
 from kubectl_triage.commands.common import Run
 from kubectl_triage.commands.verify import verify_report
 from kubectl_triage.rules.engine import RuleSet
 from kubectl_triage.rules.load import builtin_rules
-from tests.helpers import run
+from tests.helpers import HANDWRITTEN, HANDWRITTEN_DEMO, run
 
 
 def _checks(report: dict) -> dict[str, str]:
@@ -15,7 +15,7 @@ def _checks(report: dict) -> dict[str, str]:
 
 
 def test_finished_rollout_with_the_expected_image_but_new_errors():
-    report = run("--demo", "verify", "taskflow-api", "--image", "taskflow-api:1.8.0",
+    report = run(*HANDWRITTEN, "verify", "taskflow-api", "--image", "taskflow-api:1.8.0",
                  "-o", "json").json()
     assert _checks(report) == {"rollout": "pass", "pods": "pass", "image": "pass",
                                "restarts": "pass", "errors since start": "fail"}
@@ -23,25 +23,25 @@ def test_finished_rollout_with_the_expected_image_but_new_errors():
 
 
 def test_wrong_image_fails():
-    report = run("--demo", "verify", "deploy/taskflow-api", "--image", "taskflow-api:1.8.1",
+    report = run(*HANDWRITTEN, "verify", "deploy/taskflow-api", "--image", "taskflow-api:1.8.1",
                  "-o", "json").json()
     assert _checks(report)["image"] == "fail"
 
 
 def test_crash_looping_new_version_is_not_verified():
-    report = run("--demo", "verify", "reminder-worker", "-o", "json").json()
+    report = run(*HANDWRITTEN, "verify", "reminder-worker", "-o", "json").json()
     checks = _checks(report)
     assert checks["rollout"] == "warn" and checks["restarts"] == "fail"
     assert "db-connection" in {f["rule"] for f in report["findings"]}
 
 
 def test_unknown_deployment_is_not_found_with_a_suggestion():
-    result = run("--demo", "verify", "taskflow-apii")
+    result = run(*HANDWRITTEN, "verify", "taskflow-apii")
     assert result.code == 1 and "taskflow-api" in result.stderr
 
 
 def test_wait_polls_until_the_timeout_with_an_injected_clock():
-    source = BundleSource(demo_path())
+    source = BundleSource(HANDWRITTEN_DEMO)
     ticks, sleeps = iter(range(0, 1000, 2)), []
     report = verify_report(Run(source, "taskflow", RuleSet(builtin_rules())), "reminder-worker",
                            image=None, wait=True, timeout=10, sleep=sleeps.append,

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Write the demo incident bundle that ships with kubectl-triage.
+"""Write the hand-written taskflow incident bundle, a test input (the shipped demo is recorded:
+tools/record_demo.py).
 
-The bundle, kubectl_triage/demo/taskflow/, is the `taskflow` namespace of the `prod-eu` cluster
-one hour into a bad release (docs/demo-incident.md tells the story and lists the expected
+The bundle, tests/data/handwritten-demo/, is the `taskflow` namespace of the `prod-eu` cluster
+one hour into a bad release (docs/handwritten-incident.md tells the story and lists the expected
 findings). It follows docs/bundle-format.md: API List objects as JSON, one log file per container
 as `kubectl logs --timestamps` prints it.
 
@@ -11,7 +12,7 @@ fixed clock, so two runs write byte-identical files. The Python tracebacks are r
 once from the same code run under uvicorn 0.32 / FastAPI 0.115 / SQLAlchemy 2.0 / httpx 0.27 on
 Python 3.11, with paths rewritten to the container's.
 
-    python3 tools/make_demo.py            # writes kubectl_triage/demo/taskflow/
+    python3 tools/make_demo.py            # writes tests/data/handwritten-demo/
     python3 tools/make_demo.py --out DIR
 """
 
@@ -36,7 +37,7 @@ DAPR_VERSION = "1.14.4"
 DAPR_COMMIT = "583960dc90120616124b60ad2b7820fc0b3edf44"
 HTTPX_UA = "python-httpx/0.27.2"
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = REPO / "kubectl_triage" / "demo" / "taskflow"
+DEFAULT_OUT = REPO / "tests" / "data" / "handwritten-demo"
 
 rng = random.Random(SEED)
 
@@ -611,7 +612,7 @@ def dapr_call(pod: Pod, ns: int, method: str, path: str, code: int, *, rid: str 
     return done + jitter(200, 600)
 
 
-# What the demo contains, printed at the end for docs/demo-incident.md.
+# What the incident contains, printed at the end for docs/handwritten-incident.md.
 TALLY: Counter[str] = Counter()
 
 

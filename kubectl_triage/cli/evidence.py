@@ -292,8 +292,9 @@ def rules_test(file: Path) -> None:
 
 @cli.command(epilog=_example("kubectl triage demo -o markdown"))
 def demo() -> None:
-    """Triage the shipped taskflow incident (no cluster needed): logs, events and status of
-    every workload, judged by the rules. Same as `--demo summary`."""
+    """Triage the shipped taskflow incident, recorded from the real app and daprd sidecars (no
+    cluster needed): logs, events and status of every workload, judged by the rules. Same as
+    `--demo summary`."""
     _opts_override_demo()
     summary.callback(since=None)  # type: ignore[misc]
 

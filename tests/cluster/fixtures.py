@@ -41,19 +41,22 @@ import cluster as _cluster  # noqa: E402
 import scenario as _scenario  # noqa: E402
 
 TESTDATA = HERE / "testdata"
-DEMO_BUNDLE = HERE.parents[1] / "kubectl_triage" / "demo" / "taskflow"
+# The hand-written taskflow incident (tools/make_demo.py, docs/handwritten-incident.md): what the
+# e2e tests load to compare live answers with a bundle's. The shipped demo is recorded from the
+# live incident instead (tools/record_demo.py; tests/cluster/taskflow_live.py runs it).
+HANDWRITTEN_BUNDLE = HERE.parents[1] / "tests" / "data" / "handwritten-demo"
 
 __all__ = [
     "e2e_cluster",
     "e2e_kubectl",
     "tiny_scenario",
-    "demo_scenario",
+    "handwritten_scenario",
     "e2e_toxiproxy",
     "faulty_api",
     "ClusterHandle",
     "FaultyApi",
     "Toxiproxy",
-    "DEMO_BUNDLE",
+    "HANDWRITTEN_BUNDLE",
     "pytest_configure",
 ]
 
@@ -288,16 +291,16 @@ def tiny_scenario(e2e_cluster: ClusterHandle) -> _scenario.LoadResult:
 
 
 @pytest.fixture(scope="module")
-def demo_scenario(e2e_cluster: ClusterHandle) -> _scenario.LoadResult:
-    """The shipped demo incident bundle (kubectl_triage/demo/taskflow, namespace `taskflow`)."""
-    if not (DEMO_BUNDLE / "taskflow" / "pods.json").exists():
-        pytest.skip(f"no demo bundle at {DEMO_BUNDLE}")
+def handwritten_scenario(e2e_cluster: ClusterHandle) -> _scenario.LoadResult:
+    """The hand-written incident bundle (tests/data/handwritten-demo, namespace `taskflow`)."""
+    if not (HANDWRITTEN_BUNDLE / "taskflow" / "pods.json").exists():
+        pytest.fail(f"no hand-written bundle at {HANDWRITTEN_BUNDLE}", pytrace=False)
     # The pods answer what the bundle's probes.json recorded (OpenAPI, /dapr/subscribe, daprd
     # metadata) when this machine allows pod network namespaces.
     if e2e_cluster.has_pod_network:
-        standins = _scenario.standins_from_probes(DEMO_BUNDLE)
-        return e2e_cluster.load_with(DEMO_BUNDLE, standins, key="probes")
-    return e2e_cluster.load(DEMO_BUNDLE)
+        standins = _scenario.standins_from_probes(HANDWRITTEN_BUNDLE)
+        return e2e_cluster.load_with(HANDWRITTEN_BUNDLE, standins, key="probes")
+    return e2e_cluster.load(HANDWRITTEN_BUNDLE)
 
 
 # ---------------------------------------------------------------------------- fault injection

@@ -17,6 +17,9 @@ What `load` does, per namespace directory of the bundle (any directory holding p
     e2e.kubectl-triage.io/frozen-status, which our kwok stages leave alone, and its bundle status
     (CrashLoopBackOff, restartCount, lastState.terminated, ...) is written as it is, but with
     hostIP 127.0.0.1 and a loopback pod IP. A pod without a status is made Running by kwok;
+    a pod whose containers run as real processes (processes.py) gets the status of what they
+    do instead, and the events a kubelet would post for them (kubelet.py; crash_loop for a
+    process that fails);
   - container logs: <POD>/<CONTAINER>.log and <CONTAINER>.previous.log (or kubectl dump's
     logs.txt) are written in CRI format under <run>/pod-logs/ and served by kwok through a
     per-pod `Logs` object (current and --previous); an `Exec` object per pod runs `kubectl exec`
@@ -48,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import kubelet  # noqa: E402
 import processes  # noqa: E402
 from cluster import DEFAULT_RUN, FROZEN_ANNOTATION, Api, ApiError, Cluster, pid_alive  # noqa: E402
 
@@ -208,6 +212,10 @@ def synth_running_status(spec: dict) -> dict:
     }
 
 
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def wait_listening(ip: str, port: int, timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -272,6 +280,8 @@ class LoadResult:
     nodes_created: list[str] = field(default_factory=list)
     renamed_events: list[str] = field(default_factory=list)  # duplicate names in the bundle
     seconds: float = 0.0
+    # (ns, pod, container) -> how its process was started (Loader._spawn_container)
+    containers: dict[tuple[str, str, str], dict] = field(default_factory=dict)
 
     def bump(self, kind: str, n: int = 1) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + n
@@ -415,8 +425,11 @@ class Loader:
         if self.node_override and spec.get("nodeName"):
             spec["nodeName"] = self.node_override
         standin = self.standin_for(ns, body)
-        if standin and not (status and status.get("phase")):
-            status = synth_running_status(spec)  # a pod IP of our own needs a status of our own
+        runs = bool(standin and (standin.get("processes") or standin.get("daprd")))
+        if standin and (runs or not (status and status.get("phase"))):
+            # a pod IP of our own needs a status of our own; a pod whose containers really run
+            # gets the status of what they do (kubelet.crashed_status when one exits)
+            status = synth_running_status(spec)
         frozen = bool(status and status.get("phase"))
         if frozen:
             body["metadata"].setdefault("annotations", {})[FROZEN_ANNOTATION] = "true"
@@ -448,6 +461,8 @@ class Loader:
             obj = self.api.put(f"/api/v1/namespaces/{ns}/pods/{name}/status", obj)
         if standin and net:
             self.start_standins(ns, name, net, standin)
+        if runs and spec.get("nodeName"):
+            self.post_event(kubelet.scheduled(obj, now()))
         self.result.uids[("Pod", ns, name)] = obj["metadata"]["uid"]
         self.result.bump("Pod")
         return obj
@@ -532,11 +547,20 @@ class Loader:
         ns, name = key
         log = self.run / "pod-logs" / ns / name / f"{cname}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        pid = self.cluster.spawn_in_netns(self.pod_net[key]["netns"], f"{ns}.{name}.{cname}",
-                                          processes.crilog_argv(log, argv, cwd=cwd, hostname=name),
-                                          env=env)
+        argv = processes.crilog_argv(log, argv, cwd=cwd, hostname=name)
+        netns = self.pod_net[key]["netns"]
+        pid = self.cluster.spawn_in_netns(netns, f"{ns}.{name}.{cname}", argv, env=env)
+        self.result.containers[(ns, name, cname)] = {
+            "argv": argv, "env": env, "netns": netns, "pid": pid, "log": str(log),
+            "started": now().isoformat()}
+        for event in kubelet.container_started(self.pod_body[key], cname, now()):
+            self.post_event(event)
         self.result.bump("processes")
         return pid, log
+
+    def post_event(self, body: dict) -> None:
+        self.api.post(f"/api/v1/namespaces/{body['metadata']['namespace']}/events", body)
+        self.result.bump("kubelet events")
 
     def workdir(self, key: tuple[str, str], cname: str) -> Path:
         d = self.run / "containers" / key[0] / key[1] / cname
@@ -819,6 +843,65 @@ def load_bundle(
                 raise RuntimeError(f"pods not Running after {wait_running}s: {pending[:10]}")
             time.sleep(0.2)
     return res
+
+
+def exit_code(run_dir: Path, ns: str, pod: str, container: str) -> int | None:
+    """The code crilog.py reported for the container's last process (None: still running)."""
+    log = run_dir / "standins" / f"{ns}.{pod}.{container}.log"
+    codes = re.findall(r"^exited (-?\d+)$", log.read_text(errors="replace"), re.M)
+    return int(codes[-1]) if codes else None
+
+
+def crash_loop(run_dir: str | os.PathLike, result: LoadResult, ns: str, pod: str,
+               container: str, *, restarts: int = 1, back_off: int = 10,
+               timeout: float = 30, context: str = "setup") -> None:
+    """What a kubelet does when a container's process (started by load_bundle) exits with an
+    error, which kwok cannot do: the status says CrashLoopBackOff with the exit as lastState,
+    a BackOff event is posted, and after the back-off (10 s, doubled each time) the process
+    runs again, its log moved to <container>.previous.log as `kubectl logs --previous` reads
+    it, with Pulled/Created/Started events. Returns after the process exited `restarts` + 1
+    times; the pod is left in CrashLoopBackOff."""
+    run_dir = Path(run_dir)
+    api = Api.from_kubeconfig(run_dir / "kubeconfig", context)
+    rec = result.containers[(ns, pod, container)]
+    path = f"/api/v1/namespaces/{ns}/pods/{pod}"
+    for attempt in range(restarts + 1):
+        deadline = time.monotonic() + timeout
+        while pid_alive(rec["pid"]) or exit_code(run_dir, ns, pod, container) is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{ns}/{pod} {container}: still running after {timeout} s")
+            time.sleep(0.2)
+        code, finished = exit_code(run_dir, ns, pod, container), now()
+        if not code:
+            raise RuntimeError(f"{ns}/{pod} {container}: exited 0, not a crash")
+        delay = back_off * 2**attempt
+        obj = api.get(path)
+        obj["status"] = kubelet.crashed_status(
+            obj, container, started=dt.datetime.fromisoformat(rec["started"]),
+            finished=finished, code=code, restarts=attempt, delay=delay)
+        obj = api.put(f"{path}/status", obj)
+        api.post(f"/api/v1/namespaces/{ns}/events", kubelet.back_off(obj, container, finished))
+        if attempt == restarts:
+            return
+        time.sleep(delay)
+        _restart(run_dir, api, rec, ns=ns, pod=pod, container=container)
+
+
+def _restart(run_dir: Path, api: Api, rec: dict, *, ns: str, pod: str, container: str) -> None:
+    """The container's process again, as a kubelet starts a new instance: the old log becomes
+    the previous one, the status says running with one restart more, events as at the start."""
+    log = Path(rec["log"])
+    log.replace(log.with_name(f"{container}.previous.log"))
+    rec["pid"] = Cluster(run_dir).spawn_in_netns(
+        rec["netns"], f"{ns}.{pod}.{container}", rec["argv"], env=rec["env"])
+    started = now()
+    rec["started"] = started.isoformat()
+    path = f"/api/v1/namespaces/{ns}/pods/{pod}"
+    obj = api.get(path)
+    obj["status"] = kubelet.restarted_status(obj, container, at=started)
+    obj = api.put(f"{path}/status", obj)
+    for event in kubelet.container_started(obj, container, started):
+        api.post(f"/api/v1/namespaces/{ns}/events", event)
 
 
 def unload_bundle(

@@ -279,11 +279,11 @@ def test_port_forward_to_stand_in(e2e_cluster, e2e_kubectl, tiny_scenario, pod_n
         p.stdout.close()
 
 
-def test_demo_bundle_pods_match_the_bundle(e2e_cluster, e2e_kubectl, demo_scenario):
+def test_demo_bundle_pods_match_the_bundle(e2e_cluster, e2e_kubectl, handwritten_scenario):
     """Every pod of the shipped demo bundle shows its bundle status; every event is there."""
-    from fixtures import DEMO_BUNDLE
+    from fixtures import HANDWRITTEN_BUNDLE
 
-    ns_dir = DEMO_BUNDLE / "taskflow"
+    ns_dir = HANDWRITTEN_BUNDLE / "taskflow"
     want = {p["metadata"]["name"]: p for p in scenario.read_list(ns_dir / "pods.json")}
     out = json.loads(e2e_kubectl("get", "pods", "-n", "taskflow", "-o", "json").stdout)
     got = {p["metadata"]["name"]: p for p in out["items"]}

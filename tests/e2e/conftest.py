@@ -6,7 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cluster"))
 
 import pytest  # noqa: E402
-from fixtures import *  # noqa: E402,F401,F403  (e2e_cluster, demo_scenario, …)
+from fixtures import *  # noqa: E402,F401,F403  (e2e_cluster, handwritten_scenario, …)
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from fixtures import HANDWRITTEN_BUNDLE
 
 from tests.e2e.test_live import _json, triage
 
@@ -46,7 +47,7 @@ def test_viewer_gets_the_resources_and_a_gap_for_the_sidecar(cluster):
 
 
 @pytest.fixture(scope="module")
-def demo(e2e_cluster, demo_scenario):
+def demo(e2e_cluster, handwritten_scenario):
     if not e2e_cluster.has_pod_network:
         pytest.skip("pod network namespaces need root and iproute2")
     return e2e_cluster
@@ -58,7 +59,7 @@ def test_dapr_on_the_loaded_demo_matches_the_bundle(demo, args):
     """Dapr's CRDs and the demo's Component/Subscription resources are in the cluster, and
     the pods' stand-ins answer what the bundle's probes recorded: same answers live."""
     live = _json(triage(demo, "dapr", *args, "-n", "taskflow", "-o", "json"))
-    offline = _json(triage(demo, "--demo", "dapr", *args, "-o", "json"))
+    offline = _json(triage(demo, "--bundle", str(HANDWRITTEN_BUNDLE), "dapr", *args, "-o", "json"))
     assert [(f["rule"], f["detail"]) for f in live["findings"]] == \
         [(f["rule"], f["detail"]) for f in offline["findings"]]
     table = {"subs": "subscriptions", "components": "components", "status": "dapr"}[args[0]]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from fixtures import HANDWRITTEN_BUNDLE
 
 from tests.e2e.test_live import _json, triage
 
@@ -15,7 +16,7 @@ NS = "taskflow"
 
 
 @pytest.fixture(scope="module")
-def cluster(e2e_cluster, demo_scenario):
+def cluster(e2e_cluster, handwritten_scenario):
     return e2e_cluster
 
 
@@ -53,7 +54,7 @@ def test_the_service_without_endpoints_is_named_live_as_in_the_bundle(cluster):
     """kwok's cluster runs no endpointslice controller: no slice speaks for a Service, so
     its selector is matched against the pods, as in the bundle."""
     live = _json(triage(cluster, "summary", "-n", NS, "-o", "json"))
-    offline = _json(triage(cluster, "--demo", "summary", "-o", "json"))
+    offline = _json(triage(cluster, "--bundle", str(HANDWRITTEN_BUNDLE), "summary", "-o", "json"))
     for report in (live, offline):
         found = [f for f in report["findings"] if f["rule"] == "service-no-endpoints"]
         assert [f["where"][0]["object"] for f in found] == ["Service/postgres"]

@@ -28,7 +28,7 @@ START = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
-def cluster(e2e_cluster, demo_scenario):
+def cluster(e2e_cluster, handwritten_scenario):
     return e2e_cluster
 
 

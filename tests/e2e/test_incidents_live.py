@@ -45,7 +45,7 @@ def rollouts(e2e_cluster) -> dict:
 
 
 @pytest.fixture(scope="module")
-def demo(e2e_cluster, demo_scenario) -> dict:
+def demo(e2e_cluster, handwritten_scenario) -> dict:
     return _summary(e2e_cluster, "taskflow")
 
 

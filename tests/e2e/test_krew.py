@@ -185,7 +185,7 @@ def test_demo_runs_from_the_krew_install(installed):
 
 
 @pytest.fixture(scope="module")
-def cluster(e2e_cluster, demo_scenario):
+def cluster(e2e_cluster, handwritten_scenario):
     return e2e_cluster
 
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixtures import HANDWRITTEN_BUNDLE
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +47,7 @@ def _rules(report: dict) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def cluster(e2e_cluster, demo_scenario):
+def cluster(e2e_cluster, handwritten_scenario):
     return e2e_cluster
 
 
@@ -64,7 +65,8 @@ def test_logs_through_kubectl_match_the_demo_bundle(cluster, context):
     # --tail=-1: the whole log, as the bundle holds it (the live default is the last 500)
     live = _json(triage(cluster, "logs", "taskflow-api", "-n", NS, "-o", "json", "--tail=-1",
                         via_kubectl=True, context=context))
-    offline = _json(subprocess.run([SCRIPT, "--demo", "logs", "taskflow-api", "-o", "json"],
+    offline = _json(subprocess.run([SCRIPT, "--bundle", str(HANDWRITTEN_BUNDLE), "logs",
+                                    "taskflow-api", "-o", "json"],
                                    capture_output=True, text=True, env=_env(cluster)))
     assert _rules(live) == _rules(offline)
     assert {"schema-mismatch", "wrong-endpoint", "async-sqlalchemy-greenlet", "timezone"} \

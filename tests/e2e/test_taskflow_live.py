@@ -1,9 +1,10 @@
 """The taskflow incident live: the real app, real daprd 1.14.4 sidecars, the seed's five bugs
 happening for real, and the plugin run against it.
 
-tests/cluster/testdata/taskflow-real (namespace `taskflow`: the demo's names, app-ids,
-annotations and ports) loaded with taskflow-real-standins.yaml runs, each as its pod's
-container process (output = the container's CRI log):
+tests/cluster/taskflow_live.py sets it up (the same code records the shipped demo bundle,
+tools/record_demo.py): tests/cluster/testdata/taskflow-real (namespace `taskflow`: the demo's
+names, app-ids, annotations and ports) loaded with taskflow-real-standins.yaml runs, each as its
+pod's container process (output = the container's CRI log):
   - taskflow-api: the app (tests/cluster/apps/taskflow, `run.py api`, TZ=Europe/Berlin, sqlite
     in its container directory) beside the real daprd (app-id taskflow-api, app port 8000);
   - notification-service: the app (`run.py notification`, port 8001) beside the real daprd;
@@ -11,102 +12,80 @@ container process (output = the container's CRI log):
   - reminder-worker: `run.py worker` with the pod spec's DATABASE_URL (`postgres:5432`); the
     name resolves, in the worker's own network namespace only, to 127.0.0.1, where nothing
     listens: refused as a ClusterIP without endpoints is (no 10.96.x address is ever used).
-What is not real: kwok cannot restart a container, so the worker's CrashLoopBackOff status
-(restartCount 7, lastState terminated with exit code 1) is the demo's, written by the loader as
-for any bundle pod; its log is what the real worker printed before it exited 1, and its
-previous log is a copy of it (each instance of a crash loop prints the same). The Dapr control
-plane is absent (standalone daprd: `dapr status` finds no dapr-system).
+kwok has no kubelet: the test bed plays its part for the pods whose containers really run
+(tests/cluster/kubelet.py): Scheduled, Pulled, Created and Started events, and for the worker,
+which exits 1, a CrashLoopBackOff status with the real exit as lastState, a BackOff event, and
+one restart after the 10 s back-off (so `--previous` is the first instance's log). The Dapr
+control plane is absent (standalone daprd: `dapr status` finds no dapr-system).
 
-Then the test drives the app's load script once (one round of the six steps, through the pod
-network to the api's pod IP) and runs the plugin live. The scenario starts once per module
-(about 8 s: three app processes, redis, two sidecars; the worker fails in 3 s meanwhile).
+Then the load script drives one round of the six steps (through the pod network to the api's
+pod IP) and the plugin runs live. The scenario starts once per module (about 25 s: three app
+processes, redis, two sidecars, the worker's two runs and the back-off between them).
 """
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
+import json
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from taskflow_live import NS, WORKER
 
+from kubectl_triage.bundle import demo_path
 from tests.e2e.test_live import _json, triage
+from tests.helpers import incident_shape
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import normalise  # noqa: E402
+import record_demo  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
-NS = "taskflow"
-API = "taskflow-api-7c9d8f6b5-q8z4m"
-NOTIFY = "notification-service-6b7f9c8d4-w7lzp"
-WORKER = "reminder-worker-5f7b8c6d9-k8s2v"
-APP = Path(__file__).resolve().parents[1] / "cluster" / "apps" / "taskflow"
 SEEDS = ("schema-mismatch", "wrong-endpoint", "async-sqlalchemy-greenlet", "cloudevent-unwrap",
          "timezone")
-_SENT = re.compile(r"^request_id=(?P<id>\S+) traceparent=\S+ (?P<method>\S+) (?P<path>\S+) -> "
-                   r"(?P<status>\d+)$")
-
-
-def _wait_for(what, predicate, timeout: float = 20):
-    deadline = time.monotonic() + timeout
-    while not (found := predicate()):
-        assert time.monotonic() < deadline, f"not seen within {timeout} s: {what}"
-        time.sleep(0.2)
-    return found
 
 
 @pytest.fixture(scope="module")
 def live(e2e_cluster):
-    """The scenario loaded, the worker crashed, one round of load sent and its effects logged;
-    the load script's lines by request path."""
-    from fixtures import TESTDATA
+    """The scenario loaded, the worker crash-looping, one round of load sent and its effects
+    logged; the load script's lines by request path."""
+    from taskflow_live import bring_up
 
     e2e_cluster.require_real_dapr()
-    e2e_cluster.load(TESTDATA / "taskflow-real",
-                     standins=TESTDATA / "taskflow-real-standins.yaml")
-    logs = e2e_cluster.run / "pod-logs" / NS
-
-    def log(pod: str, container: str) -> str:
-        f = logs / pod / f"{container}.log"
-        return f.read_text(errors="replace") if f.exists() else ""
-
-    # the worker exits 1 after three refused attempts (1 s, then 2 s apart)
-    _wait_for("the worker's last traceback",
-              lambda: "sqlalchemy.exc.OperationalError" in log(WORKER, "worker"))
-    shutil.copy(logs / WORKER / "worker.log", logs / WORKER / "worker.previous.log")
-
-    pod_ip = e2e_cluster.kubectl("get", "pod", "-n", NS, API, "-o",
-                                 "jsonpath={.status.podIP}").stdout
-    proc = subprocess.run([sys.executable, str(APP / "run.py"), "load", "--api",
-                           f"http://{pod_ip}:8000", "--reminder-lead", "1"],
-                          capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    sent = {}
-    for line in proc.stdout.splitlines():
-        if m := _SENT.match(line):
-            path = re.sub(r"/\d+/", "/{id}/", m["path"]).split("?")[0]
-            sent[f"{m['method']} {path}"] = m.groupdict()
-    assert [(step, s["status"]) for step, s in sent.items()] == [
-        ("GET /tasks", "200"), ("GET /workers", "500"), ("POST /tasks", "201"),
-        ("POST /tasks/{id}/assign", "500"), ("POST /tasks/{id}/complete", "200"),
-        ("POST /reminders", "201")]
-    # the reminder fires an hour early, a second or two later; the event is dropped
-    _wait_for("the reminder firing", lambda: "Firing reminder" in log(API, "api"))
-    _wait_for("daprd's DROP line", lambda: "DROP status returned" in log(NOTIFY, "daprd"))
-    return e2e_cluster, sent
+    return e2e_cluster, bring_up(e2e_cluster).sent
 
 
-def test_the_worker_really_crashed_on_the_refused_database(live):
+def test_the_worker_really_crashed_on_the_refused_database_and_was_restarted(live):
     cluster, _ = live
-    out = cluster.kubectl("logs", "-n", NS, WORKER, "--previous").stdout
-    assert "Connecting to postgres:5432/taskflow as taskflow" in out
-    assert out.rstrip().splitlines()[-3].startswith(
-        "sqlalchemy.exc.OperationalError: (psycopg.OperationalError) connection failed: "
-        'connection to server at "127.0.0.1", port 5432 failed: Connection refused')
-    status = cluster.kubectl("get", "pod", "-n", NS, WORKER, "-o",
-                             "jsonpath={.status.containerStatuses[0].state.waiting.reason}")
-    assert status.stdout == "CrashLoopBackOff"
+    for previous in ("--previous",), ():
+        out = cluster.kubectl("logs", "-n", NS, WORKER, *previous).stdout
+        assert "Connecting to postgres:5432/taskflow as taskflow" in out
+        assert out.rstrip().splitlines()[-3].startswith(
+            "sqlalchemy.exc.OperationalError: (psycopg.OperationalError) connection failed: "
+            'connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+    status = json.loads(cluster.kubectl("get", "pod", "-n", NS, WORKER, "-o",
+                                        "jsonpath={.status.containerStatuses[0]}").stdout)
+    assert status["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+    assert status["state"]["waiting"]["message"].startswith(
+        "back-off 20s restarting failed container=worker pod=reminder-worker-")
+    assert (status["restartCount"], status["lastState"]["terminated"]["exitCode"]) == (1, 1)
+
+
+def test_the_kubelets_events_are_posted_for_the_real_containers(live):
+    cluster, _ = live
+    events = json.loads(cluster.kubectl("get", "events", "-n", NS, "-o", "json").stdout)["items"]
+    seen = [(e["involvedObject"]["name"], e["involvedObject"].get("fieldPath", ""), e["reason"])
+            for e in events]
+    worker = [reason for name, _, reason in seen if name == WORKER]
+    assert worker.count("Started") == 2 and worker.count("BackOff") == 2
+    assert worker[0] == "Scheduled"
+    assert {(n, f, r) for n, f, r in seen if r == "Started"} >= {
+        (WORKER, "spec.containers{worker}", "Started"),
+        ("redis-0", "spec.containers{redis}", "Started"),
+        ("taskflow-api-7c9d8f6b5-q8z4m", "spec.containers{daprd}", "Started")}
+    (back_off, *_) = [e for e in events if e["reason"] == "BackOff"]
+    assert (back_off["type"], back_off["source"]["component"]) == ("Warning", "kubelet")
 
 
 def test_summary_ranks_the_five_seeds_and_ties_the_worker_crash_to_postgres(live):
@@ -185,3 +164,15 @@ def test_checklist_runs_through_and_names_the_callees_real_path(live):
              if line.split()[:1] and line.split()[0] in ("PASS", "FAIL", "WARN", "SKIP")}
     assert {"pods", "service", "app", "sidecar", "events", "request", "error", "dapr",
             "rollout"} <= steps
+
+
+def test_a_fresh_recording_is_the_same_incident_as_the_shipped_demo(live, tmp_path):
+    """What tools/record_demo.py does after bringing the incident up: the real CLI's bundle
+    through the kubeconfig, normalised. Times, ports and ids differ from the shipped recording;
+    the workloads, the rules per workload and the ranked incidents may not."""
+    cluster, _ = live
+    record_demo.bundle(cluster, tmp_path / "raw")
+    normalise.normalise(tmp_path / "raw", tmp_path / "demo")
+    manifest = json.loads((tmp_path / "demo" / "triage-bundle.json").read_text())
+    assert manifest["createdAt"] == "2026-11-27T23:10:00Z"
+    assert incident_shape(tmp_path / "demo") == incident_shape(demo_path())

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def cluster(e2e_cluster, demo_scenario, tiny_scenario):
+def cluster(e2e_cluster, handwritten_scenario, tiny_scenario):
     """Two namespaces loaded: taskflow (the demo incident) and shop (the tiny scenario)."""
     return e2e_cluster
 

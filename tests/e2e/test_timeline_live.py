@@ -30,7 +30,7 @@ def _triage(cluster, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def live(e2e_cluster, demo_scenario) -> tuple[dict, datetime]:
+def live(e2e_cluster, handwritten_scenario) -> tuple[dict, datetime]:
     before = datetime.now(timezone.utc)
     proc = _triage(e2e_cluster, "summary", "-o", "json")
     assert proc.returncode == 0, proc.stderr
@@ -59,7 +59,7 @@ def test_live_replicasets_created_by_the_load_are_rollouts_and_old_failures_fall
     assert not [m for m in api["marks"] if m["kind"] == "first-failure"]
 
 
-def test_live_table_and_html_draw_it(e2e_cluster, demo_scenario):
+def test_live_table_and_html_draw_it(e2e_cluster, handwritten_scenario):
     table = _triage(e2e_cluster, "summary")
     assert table.returncode == 0, table.stderr
     block = table.stdout.split("TIMELINE", 1)[1].split("\n\n", 1)[0].split("\n")

@@ -15,7 +15,7 @@ NS = "taskflow"
 
 
 @pytest.fixture(scope="module")
-def cluster(e2e_cluster, demo_scenario):
+def cluster(e2e_cluster, handwritten_scenario):
     return e2e_cluster
 
 
