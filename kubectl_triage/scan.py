@@ -101,9 +101,14 @@ class Prefilter:
         """The words it looks for (as given, before the scan's own rewriting)."""
         return sorted(w.decode("utf-8", "replace") for w in self._words)
 
-    def search(self, lowered: bytes, start: int, end: int) -> re.Match[bytes] | None:
-        """The first hit in lowered[start:end] (a whole block: the fast engine)."""
-        return self._block.search(lowered, start, end) if self._block is not None else None
+    def find(self, lowered: bytes, start: int, end: int) -> tuple[int, int]:
+        """Start and end of the first hit in lowered[start:end], (-1, -1) for none (a whole
+        block: the fast engine; spans, not match objects, since a log whose every fifth
+        line says "error":null has hundreds of thousands of hits)."""
+        if isinstance(self._block, _Re2Search):
+            return self._block.span(lowered, start, end)
+        match = self._block.search(lowered, start, end) if self._block is not None else None
+        return (-1, -1) if match is None else match.span()
 
     def search_line(self, lowered: bytes, start: int, end: int) -> re.Match[bytes] | None:
         """The first hit in lowered[start:end] (a line or less: `re`)."""
@@ -121,20 +126,21 @@ class Prefilter:
             hit = self._loud_block.first(lowered, hit + 1, end)
         return starts
 
-    def is_quiet(self, match: re.Match[bytes], line: bytes, lowered: bytes, start: int,
+    def is_quiet(self, hit_at: int, hit_end: int, line: bytes, lowered: bytes, start: int,
                  end: int, loud: list[int] | None = None) -> bool:
-        """True when this hit's line (`line` is lowered[start:end] before lower-casing) can be
+        """True when the line of the hit lowered[hit_at:hit_end] (`line` is
+        lowered[start:end] before lower-casing) can be
         skipped: a low-level line whose hits are all level words, with no loud word around
         them. `loud`: where the block's loud words start (loud_starts). Without it the other
         hits of the line come from the scan's own regex: searching the whole line for loud
         words cost ~24 us a line, most of the time of a log whose every fifth line says
         "error":null."""
-        if not self._quiet_word(match.group()) or not _low_level(line):
+        if not self._quiet_word(lowered[hit_at:hit_end]) or not _low_level(line):
             return False
         if loud is not None:
             at = bisect_left(loud, start)
             return at == len(loud) or loud[at] >= end
-        hit: re.Match[bytes] | None = match
+        hit = self.search_line(lowered, hit_at, end)  # the same hit, as a match
         while hit is not None:
             if not self._quiet_word(hit.group()):
                 # A loud word's tail: only the whole word makes the line loud.
@@ -165,17 +171,16 @@ def block_regex(pattern: bytes) -> re.Pattern[bytes] | _Re2Search:
 
 
 class _Re2Search:
-    """RE2 finds where the next hit starts, `re` matches it there, so callers get a native
-    `re.Match`: google-re2's own match object costs ~10 us a hit in its Python layer, and a
-    log whose every fifth line says "error":null has hundreds of thousands of hits. Both
-    engines take the same syntax here (literals, non-capturing groups, `?`) and pick the
-    same alternative at a position (leftmost-first), so they find the same hits."""
+    """A block regex run by RE2, answering spans: google-re2's own match object costs ~10 us
+    a hit in its Python layer, and a log whose every fifth line says "error":null has
+    hundreds of thousands of hits. RE2 and `re` take the same syntax here (literals,
+    non-capturing groups, `?`) and pick the same alternative at a position (leftmost-first),
+    so they find the same hits (tests/test_records.py compares them)."""
 
     def __init__(self, pattern: bytes) -> None:
         import re2  # type: ignore[import-not-found]
 
         self.pattern = pattern
-        self._re = re.compile(pattern)
         try:
             compiled = re2.compile(pattern)
         except re2.error as e:
@@ -187,20 +192,16 @@ class _Re2Search:
         self._raw = raw if self._anchor is not None and hasattr(raw, "Match") else None
         self._compiled = compiled
 
+    def span(self, text: bytes, pos: int, end: int) -> tuple[int, int]:
+        """Start and end of the first hit in text[pos:end]; (-1, -1) for none."""
+        if self._raw is not None:
+            return self._raw.Match(self._anchor, text, pos, end)[0]
+        m = self._compiled.search(text, pos, end)
+        return (-1, -1) if m is None else m.span()
+
     def first(self, text: bytes, pos: int, end: int) -> int:
         """Where the first hit in text[pos:end] starts; -1 for none."""
-        if self._raw is not None:
-            return self._raw.Match(self._anchor, text, pos, end)[0][0]
-        m = self._compiled.search(text, pos, end)
-        return -1 if m is None else m.start()
-
-    def search(self, text: bytes, pos: int = 0, endpos: int | None = None
-               ) -> re.Match[bytes] | None:
-        end = len(text) if endpos is None else endpos
-        start = self.first(text, pos, end)
-        if start < 0:
-            return None
-        return self._re.match(text, start, end) or self._re.search(text, start, end)
+        return self.span(text, pos, end)[0]
 
     def __reduce__(self):  # sent to the processes of split.py
         return (_Re2Search, (self.pattern,))
@@ -229,7 +230,8 @@ def _around_words(words: Iterable[bytes], quiet: Iterable[bytes]) -> dict[bytes,
 def _low_level(line: bytes) -> bool:
     """The line is below WARNING and continues no trace."""
     low = _LOW_LEVEL.match(line)  # the common case, decided on bytes
-    if low and not _LOUD_LEVEL.search(line, 0, low.end()):
+    if low and not (_LOUD_HINT.search(line, 0, low.end())
+                    and _LOUD_LEVEL.search(line, 0, low.end())):
         return True
     text = clean_line(split_server_time(line.decode("utf-8", "replace"))[1])
     if _maybe_continuation(text) or text.startswith(("Traceback", "panic:")):
@@ -274,6 +276,14 @@ _LOW_LEVEL = re.compile(
 _LOUD_LEVEL = re.compile(
     rb"\b(?:ERROR|ERRO|ERR|WARN|WARNING|FATAL|CRIT|CRITICAL|SEVERE|PANIC|EMERG|ALERT)\b"
     rb'|"(?:level|severity)": ?"(?:error|warn|warning|fatal|critical)"|\blevel=(?:error|warn)'
+)
+
+
+# Holds whenever _LOUD_LEVEL matches (its words without the \b around them): a literal
+# alternation `re` skips through ~3x faster than _LOUD_LEVEL, so most lines pay only this.
+_LOUD_HINT = re.compile(
+    rb'ERR|WARN|FATAL|CRIT|SEVERE|PANIC|EMERG|ALERT|": ?"(?:error|warn|fatal|crit)'
+    rb"|level=(?:error|warn)"
 )
 
 
@@ -374,8 +384,7 @@ class _Scanner:
         loud = self.prefilter.loud_starts(lowered, lowered.rfind(b"\n", 0, self.scan_from) + 1,
                                           end)
         self.floor = done
-        for match in self._hits(buf, lowered, end):
-            pos = match.start()
+        for pos, hit_end in self._hits(buf, lowered, end):
             if pos < done or pos < quiet_until:
                 continue
             line_start = buf.rfind(b"\n", 0, pos) + 1
@@ -384,7 +393,8 @@ class _Scanner:
             # A very long line is grouped at once (the record then covers its other
             # hits): asking of each hit whether it is quiet would read the line each time.
             if line_end - line_start <= _LONG_LINE and self.prefilter.is_quiet(
-                    match, buf[line_start:line_end], lowered, line_start, line_end, loud):
+                    pos, hit_end, buf[line_start:line_end], lowered, line_start, line_end,
+                    loud):
                 # Not `done`: the lines below may continue this line's record, and a loud
                 # hit there must walk back over it to group the record as the full path does.
                 quiet_until = self.floor = line_end
@@ -403,7 +413,7 @@ class _Scanner:
         self.scan_from = (end - keep) if carry_from is None else 0
         return buf[keep:]
 
-    def _hits(self, buf: bytes, lowered: bytes, end: int) -> Iterator[re.Match[bytes]]:
+    def _hits(self, buf: bytes, lowered: bytes, end: int) -> Iterator[tuple[int, int]]:
         """Prefilter hits from scan_from to end, leaving out the middle of very long lines:
         records.py keeps only a long line's head and tail, so nothing in between can name a
         failure, and a 50 MB base64 payload would cost the literal scan seconds."""
@@ -412,12 +422,13 @@ class _Scanner:
         # other hit inside ("error":null, "errors":0 and "failed":0 on one line are three).
         for seg_start, seg_end in _without_long_middles(buf, self.scan_from, end):
             pos = seg_start
+            find = self.prefilter.find
             while True:
-                match = self.prefilter.search(lowered, max(pos, self.floor), seg_end)
-                if match is None:
+                hit = find(lowered, max(pos, self.floor), seg_end)
+                if hit[0] < 0:
                     break
-                yield match
-                pos = match.end()
+                yield hit
+                pos = hit[1]
 
     def _walk_back(self, buf: bytes, start: int, *, floor: int) -> int:
         for _ in range(_MAX_BACKTRACK):

@@ -7,6 +7,8 @@ import random
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kubectl_triage.evidence import Level
 from kubectl_triage.rules.engine import RuleSet, analyze_chunks
@@ -291,9 +293,10 @@ def _alarming_log(seed: int) -> bytes:
     return ("\n".join(out) + "\n").encode()
 
 
-def test_the_test_extras_scan_with_re2():
+def test_the_test_extras_scan_with_re2(monkeypatch):
     """scripts/test installs the `fast` extra's google-re2 with the test extra: the tests
     below then compare two engines, not one with itself."""
+    monkeypatch.delenv(MATCHER_ENV, raising=False)
     assert matcher_name() == "re2"
 
 
@@ -334,3 +337,18 @@ def test_re2_search_without_google_re2_internals_finds_the_same_hits():
 
     assert fast._raw is not None
     assert len(starts(fast)) > 100 and starts(fast) == starts(public)
+
+
+@given(st.lists(st.sampled_from([
+    "ERROR", "ERRO", "ERR", "WARN", "WARNING", "FATAL", "CRIT", "CRITICAL", "SEVERE", "PANIC",
+    "EMERG", "ALERT", "INFO", "DEBUG", '"level":', '"severity": ', '"error"', '"warn"',
+    '"warning"', '"fatal"', '"critical"', '"info"', "level=", "error", "warn", "info", " ",
+    "_", "x", ":", "[", "]", "{", "}", "=", '"']), max_size=12))
+def test_the_loud_hint_holds_wherever_a_loud_level_word_does(parts):
+    """_low_level asks the cheap _LOUD_HINT first and _LOUD_LEVEL only when it holds: the
+    hint must hold on every line _LOUD_LEVEL matches, or a WARN line would read as INFO."""
+    from kubectl_triage.scan import _LOUD_HINT, _LOUD_LEVEL
+
+    line = "".join(parts).encode()
+    if _LOUD_LEVEL.search(line):
+        assert _LOUD_HINT.search(line)
