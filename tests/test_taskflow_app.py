@@ -258,10 +258,6 @@ def test_worker_exits_1_when_postgres_refuses_and_db_connection_is_named(tmp_pat
     assert findings["db-connection"]["count"] == 3  # two retry warnings and the traceback
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "asyncpg's real refusal is `ConnectionRefusedError: [Errno 111] Connect call failed "
-    "('127.0.0.1', 5432)` under asyncpg/connect_utils.py frames; no db-connection pattern "
-    "matches it, so only connection-refused is named"))
 def test_worker_with_asyncpg_names_db_connection(tmp_path):
     code, log = run_worker("postgresql+asyncpg://taskflow:S3cr3tPass@127.0.0.1:5432/taskflow",
                            tmp_path)
