@@ -128,6 +128,11 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     wide_columns: tuple[str, ...] = ()  # shown only with -o wide
+    # For a terminal too narrow for the table: columns left out, in this order, while the
+    # table would still cut a name, a field or a time (-o wide shows them all); a message
+    # column printed under its row rather than cut.
+    narrow_drops: tuple[str, ...] = ()
+    below: str | None = None
 
     # Per row, typed values for scripts beside the text cells (RFC 3339 times beside a
     # relative age, numbers); merged into that row's JSON object.

@@ -98,12 +98,55 @@ def test_wide_shows_every_column_unshrunk_whatever_the_width():
 
 
 def test_table_columns_are_apart_and_aligned():
-    table = _table(run(*HANDWRITTEN, "status", env={"COLUMNS": "100"}).stdout, "WORKLOAD")
+    table = _table(run(*HANDWRITTEN, "status", env={"COLUMNS": "200"}).stdout, "WORKLOAD")
     starts = [m.start() for m in re.finditer(r"\S+(?: \S+)*", table[0])]  # "LAST SEEN"
     assert len(starts) == 8
     for line in table[1:]:
         for start in starts[1:]:  # each cell starts under its title, after two spaces
             assert line[start - 2 : start] == "  " and line[start] != " "
+
+
+def test_a_narrow_status_leaves_out_spare_columns_before_it_cuts_a_pod_name():
+    report = run(*HANDWRITTEN, "status", "-o", "json").json()
+    narrow = _table(run(*HANDWRITTEN, "status", env={"COLUMNS": "80"}).stdout, "POD")
+    assert narrow[0].split() == ["POD", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert all(width_of(line) <= 80 for line in narrow)
+    assert not any(ELLIPSIS in line for line in narrow)
+    for pod in report["pods"]:  # every pod whole, its status uncut
+        assert any(line.split()[0] == pod["pod"] and line.split()[2] == pod["status"]
+                   for line in narrow[1:])
+    # a terminal wide enough for them gets the columns back, the spare ones in order
+    assert "SIDECARS" in _table(
+        run(*HANDWRITTEN, "status", env={"COLUMNS": "100"}).stdout, "POD")[0]
+    full = _table(run(*HANDWRITTEN, "status", env={"COLUMNS": "200"}).stdout, "WORKLOAD")
+    assert "LAST TERMINATION" in full[0] and "SIDECARS" in full[0]
+
+
+def test_a_narrow_events_table_puts_each_message_whole_under_its_row():
+    report = run(*HANDWRITTEN, "events", "-o", "json").json()
+    table = _table(run(*HANDWRITTEN, "events", env={"COLUMNS": "80"}).stdout, "TYPE")
+    assert "MESSAGE" not in table[0] and all(width_of(line) <= 80 for line in table)
+    rows = [i for i, line in enumerate(table) if not line.startswith(" ")][1:]
+    assert len(rows) == len(report["events"])
+    for n, (at, event) in enumerate(zip(rows, report["events"], strict=True)):
+        assert f" {event['object']} " in table[at]
+        end = rows[n + 1] if n + 1 < len(rows) else len(table)
+        under = table[at + 1 : end]
+        assert under and under[0].startswith("    ") and under[0][4] != " "
+        assert all(line.startswith("      ") for line in under[1:])  # a hanging indent
+        shown, said = " ".join(line.strip() for line in under).split(), event["message"].split()
+        assert len(shown) == len(said)
+        for word, whole in zip(shown, said, strict=True):  # only a word longer than a line
+            assert word == whole or (word.endswith(ELLIPSIS) and whole.startswith(word[:-1]))
+
+
+def test_below_is_used_only_when_the_table_would_cut():
+    from kubectl_triage.render.layout import table
+
+    headers, rows = ["NAME", "MESSAGE"], [["api", "connection refused by the database"]]
+    assert table(headers, rows, width=80, below=1) == table(headers, rows, width=80)
+    narrow = table(headers, rows, width=20, below=1).splitlines()
+    assert narrow == ["NAME", "api", "    connection", "      refused by the", "      database"]
 
 
 def test_a_field_value_listing_wraps_its_values_whole():

@@ -220,7 +220,8 @@ def logs_report(run: Run, app: str) -> Report:
         command="dapr",
         findings=tally.findings(context={"namespace": namespace, "workload": found.app_id}),
         groups=tally.groups(),
-        tables=(Table("topics", ("topic", "records", "warn+", "last", "last message"), rows),),
+        tables=(Table("topics", ("topic", "records", "warn+", "last", "last message"), rows,
+                         below="last message"),),
         gaps=tuple(result.gaps),
         notes=(
             f"daprd of {len(pods)} pod(s) of app-id {found.app_id}: "

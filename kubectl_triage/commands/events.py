@@ -116,7 +116,8 @@ def events_report(
 
 
 def _table(rows: list, times: tuple, grouped: list[_Row], *, all_namespaces: bool) -> Table:
-    table = Table("events", _COLUMNS, tuple(rows), wide_columns=_WIDE, data=times)
+    table = Table("events", _COLUMNS, tuple(rows), wide_columns=_WIDE, data=times,
+                  narrow_drops=("workload", "count"), below="message")
     return table.with_namespaces([r.event.namespace for r in grouped]) if all_namespaces else table
 
 

@@ -79,7 +79,7 @@ def _records_table(tally: Tally, records: Iterable[Record], *, timestamps: bool)
                 one_line(record.text, head=200, cause=300),
             )
         )
-    return Table("records", _RECORD_COLUMNS, tuple(rows))
+    return Table("records", _RECORD_COLUMNS, tuple(rows), below="message")
 
 
 def analyze_report(

@@ -23,6 +23,9 @@ _COLUMNS = (
     "node",
 )
 _WIDE = ("image", "node")
+# Left out on a narrow terminal before a pod name is cut: the pod name says its workload,
+# READY counts the sidecars, and a crashed container has its own finding below.
+_NARROW_DROPS = ("workload", "last termination", "sidecars")
 
 
 def status_report(run: Run, *, target: str | None, selector: str = "") -> Report:
@@ -32,7 +35,8 @@ def status_report(run: Run, *, target: str | None, selector: str = "") -> Report
     ordered = sorted(pods, key=lambda p: (p.namespace, p.workload_name, p.name))
     rows = [_row(p, now) for p in ordered]
     times = tuple({"created": iso(p.created)} for p in ordered)
-    table = Table("pods", _COLUMNS, tuple(rows), wide_columns=_WIDE, data=times)
+    table = Table("pods", _COLUMNS, tuple(rows), wide_columns=_WIDE, data=times,
+                  narrow_drops=_NARROW_DROPS)
     if run.namespace is None:  # -A
         table = table.with_namespaces([p.namespace for p in ordered])
     tally = run.tally()

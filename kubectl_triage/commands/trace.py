@@ -83,7 +83,7 @@ def trace_report(
         namespace=run.namespace_label,
         command="trace",
         findings=tally.findings(context=run.context_values(), workload_of=owners),
-        tables=(Table("timeline", _COLUMNS, tuple(rows), wide_columns=("pod",)),),
+        tables=(Table("timeline", _COLUMNS, tuple(rows), wide_columns=("pod",), below="message"),),
         gaps=tuple(ws.gaps + logs.gaps),
         notes=(note + ".",),
     )

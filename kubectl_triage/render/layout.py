@@ -177,31 +177,97 @@ def table(
     kinds: Sequence[int] | None = None,
     wrapped: frozenset[int] = frozenset(),
     paint: Callable[[int, str], str] | None = None,
+    below: int | None = None,
 ) -> str:
     """Rows as aligned columns (headers first unless empty), fitted to `width`: a cell too
     wide is cut with an ellipsis, or, in a `wrapped` column, broken over lines at words.
+    `below`: a free-text column (a message) that, when the table would have to cut it or
+    another column to fit, is printed under its row instead, indented and wrapped: at 80
+    columns "Back-of…" says nothing, the whole message under the row does.
     `paint(column, text)` colours a cell after it was fitted (colour takes no room)."""
+    kinds = _kinds(headers, rows, kinds)
+    if below is None or not cuts(headers, rows, width=width, kinds=kinds):
+        head, body = _render(headers, rows, width=width, kinds=kinds, wrapped=wrapped,
+                             paint=paint)
+        return "\n".join(head + [line for lines in body for line in lines])
+
+    def others(cells: Sequence) -> list:
+        return [c for i, c in enumerate(cells) if i != below]
+
+    head, body = _render(
+        others(headers), [others(r) for r in rows], width=width, kinds=others(kinds),
+        wrapped=frozenset(i - (i > below) for i in wrapped if i != below),
+        paint=(lambda column, text: paint(column + (column >= below), text)) if paint else None,
+    )
+    out = list(head)
+    for row, lines in zip(rows, body, strict=True):
+        out.extend(lines)
+        text = row[below].split("\n", 1)[0].strip()
+        if text and text != "-":
+            out.extend(wrap(text, width, first="    ", indent="      "))
+    return "\n".join(out)
+
+
+def cuts(headers: Sequence[str], rows: Sequence[Sequence[str]], *, width: int | None,
+         kinds: Sequence[int] | None = None) -> bool:
+    """Whether fitting the table to `width` cuts a name, a field or a time, or cuts a free
+    text below what still reads (24 columns)."""
+    if width is None or not rows:
+        return False
+    kinds = _kinds(headers, rows, kinds)
+    titles, natural = _measure(headers, rows)
+    widths = fit(natural, kinds=kinds, titles=titles, width=width)
+    return any(
+        w < (n if k != FREE else min(n, _READABLE))
+        for w, n, k in zip(widths, natural, kinds, strict=True)
+    )
+
+
+_READABLE = 24  # a free text cut to this still tells what happened (_STAGES' first floor)
+
+
+def _kinds(headers: Sequence[str], rows: Sequence[Sequence[str]],
+           kinds: Sequence[int] | None) -> list[int]:
+    if kinds is not None:
+        return list(kinds)
+    count = len(headers) or (len(rows[0]) if rows else 0)
+    return [column_kind(h) for h in headers] or [FIELD] * count
+
+
+def _measure(headers: Sequence[str],
+             rows: Sequence[Sequence[str]]) -> tuple[list[int], list[int]]:
+    """Title widths and natural widths of the columns."""
     count = len(headers) or (len(rows[0]) if rows else 0)
     titles = [width_of(h) for h in headers] or [0] * count
     natural = [
         max([titles[i], *(width_of(line) for r in rows for line in r[i].split("\n"))])
         for i in range(count)
     ]
-    kinds = kinds if kinds is not None else [column_kind(h) for h in headers] or [FIELD] * count
+    return titles, natural
+
+
+def _render(headers: Sequence[str], rows: Sequence[Sequence[str]], *, width: int | None,
+            kinds: Sequence[int], wrapped: frozenset[int],
+            paint: Callable[[int, str], str] | None) -> tuple[list[str], list[list[str]]]:
+    """The header line (if any) and each row's lines."""
+    titles, natural = _measure(headers, rows)
     widths = fit(natural, kinds=kinds, titles=titles, width=width)
-    out = []
+    head = []
     if headers:
-        out.append(_line([cut(h, w) for h, w in zip(headers, widths, strict=True)], widths))
+        head.append(_line([cut(h, w) for h, w in zip(headers, widths, strict=True)], widths))
+    body = []
     for row in rows:
         cells = [
             wrap(c, w, indent="  ") if i in wrapped and width is not None
             else [cut(line, w) for line in c.split("\n")[:1]]
             for i, (c, w) in enumerate(zip(row, widths, strict=True))
         ]
-        for n in range(max(len(c) for c in cells)):
+        lines = []
+        for n in range(max((len(c) for c in cells), default=0)):
             texts = [c[n] if n < len(c) else "" for c in cells]
-            out.append(_line(texts, widths, paint=paint if n == 0 else None))
-    return "\n".join(out)
+            lines.append(_line(texts, widths, paint=paint if n == 0 else None))
+        body.append(lines)
+    return head, body
 
 
 def _line(cells: Sequence[str], widths: Sequence[int],

@@ -18,7 +18,7 @@ from kubectl_triage.render.timeline import timeline_text
 from kubectl_triage.report import TIMELINE_KEY, Finding, Report, Table
 
 _EXAMPLE_LINES = 6  # lines of a trace shown under a finding: head and the final cause
-_MESSAGE_WIDTH = 110  # a record's one line in a table, before fitting to the terminal
+_MESSAGE_WIDTH = 160  # a record's one line in a table, before fitting to the terminal
 _EXAMPLE_WIDTH = 200  # an evidence line, unwrapped (-o wide)
 # commands whose report says when no rule matched
 _JUDGING = frozenset({"logs", "events", "status", "summary", "analyze", "demo", "dapr logs"})
@@ -127,14 +127,32 @@ def _finding_line(f: Finding) -> str:
 
 def _section(table: Table, options: RenderOptions, *, all_namespaces: bool = False) -> str:
     keep = [i for i, c in enumerate(table.columns) if options.wide or c not in table.wide_columns]
-    rows = [[one_line(safe(row[i])) for i in keep] for row in table.rows]
-    if not rows:
+    if not table.rows:
         return f"No {table.name} found."
-    headers = [] if options.no_headers else [table.columns[i].upper() for i in keep]
-    kinds = [column_kind(table.columns[i]) for i in keep]
+    width = _width(options)
+    below = table.columns.index(table.below) if table.below in table.columns else None
+
+    def laid_out(keep: list[int]) -> tuple[list[str], list[list[str]], list[int], int | None]:
+        headers = [table.columns[i].upper() for i in keep]
+        rows = [[one_line(safe(row[i])) for i in keep] for row in table.rows]
+        kinds = [column_kind(table.columns[i]) for i in keep]
+        return headers, rows, kinds, keep.index(below) if below in keep else None
+
+    # On a narrow terminal the message goes under its row, then the columns a reader can
+    # spare go, before a name is cut ("deployment/…" tells no row from another).
+    for drop in table.narrow_drops:
+        headers, rows, kinds, under = laid_out(keep)
+        shown = [c for i, c in enumerate(headers) if i != under]
+        rows_shown = [[c for i, c in enumerate(r) if i != under] for r in rows]
+        kinds_shown = [k for i, k in enumerate(kinds) if i != under]
+        if not layout.cuts(shown, rows_shown, width=width, kinds=kinds_shown):
+            break
+        keep = [i for i in keep if table.columns[i] != drop]
+    headers, rows, kinds, under = laid_out(keep)
     # a FIELD/VALUE listing (rules show, dapr status) is read, not scanned: values wrap
     wrapped = frozenset({1}) if table.columns == ("field", "value") else frozenset()
-    return layout.table(headers, rows, width=_width(options), kinds=kinds, wrapped=wrapped)
+    return layout.table([] if options.no_headers else headers, rows, width=width, kinds=kinds,
+                        wrapped=wrapped, below=under)
 
 
 def _width(options: RenderOptions) -> int | None:
@@ -157,7 +175,7 @@ def _groups(report: Report, options: RenderOptions) -> str:
         headers.insert(0, "NAMESPACE")
     kinds = [column_kind(h) for h in headers]
     return layout.table([] if options.no_headers else headers, rows, width=_width(options),
-                        kinds=kinds)
+                        kinds=kinds, below=len(headers) - 1)
 
 
 def _checks(report: Report, paint: _Paint, options: RenderOptions) -> str:
