@@ -134,3 +134,22 @@ def test_published_topics_are_found_even_after_other_views_read_the_logs(monkeyp
     fresh = published(read_first=False)
     assert ("pubsub", "task-events") in fresh
     assert published(read_first=True) == fresh
+
+
+def test_each_log_is_judged_as_it_is_read_and_the_judgement_is_the_tables():
+    """The run's memo holds every record's match once the logs are read (judged while the
+    other logs were still being read, not after the last came), and it is the table's."""
+    from kubectl_triage.commands.common import Run
+    from kubectl_triage.rules.engine import RuleSet
+    from kubectl_triage.rules.load import load_rules
+
+    ruleset = RuleSet(load_rules(use_default=True))
+    run_ = Run(BundleSource(HANDWRITTEN_DEMO), "taskflow", ruleset)
+    options = LogOptions()
+    result = run_.evidence.logs(log_refs(run_.evidence.pods, options), options=options)
+    assert result.records
+    unjudged = {id(r) for r in result.records} - set(run_._judged)
+    assert unjudged == set()  # nothing left for the views to judge
+    for record in result.records:
+        assert run_.classify(record) == ruleset.classify(record)
+    assert any(run_.classify(r) is not None for r in result.records)

@@ -48,7 +48,10 @@ class Evidence:
     `prefilter(extra)` gives the prefilter that decides which lines of a log are parsed
     into records: the rules' literals, and the `extra` words a view asked for with
     `look_for` before the first log was read (checklist's request path wants Dapr calls).
-    Every view then gets the same records, and no log is read twice for another filter."""
+    Every view then gets the same records, and no log is read twice for another filter.
+    `judge(record)`, if given, is called on each record of a log as soon as that log is read,
+    in the reading thread: the run's judgement (a memo) is then made while the other logs
+    are still on the wire, not after the last one came."""
 
     def __init__(
         self,
@@ -56,10 +59,12 @@ class Evidence:
         namespace: str | None,
         *,
         prefilter: Callable[[tuple[str, ...]], Prefilter | None],
+        judge: Callable[[Record], object] | None = None,
     ) -> None:
         self.source = source
         self.namespace = namespace
         self._prefilter_for = prefilter
+        self._judge = judge
         self._extra: tuple[str, ...] = ()
         self._prefilter: Prefilter | None = None
         self._lock = threading.RLock()
@@ -231,6 +236,9 @@ class Evidence:
                 sink(self._grepped(self._logs[keys[ref]][0] or [], options))
 
         def store(ref: LogRef, records: list[Record] | None, gap: Gap | None) -> None:
+            if self._judge is not None and records:
+                for record in records:
+                    self._judge(record)
             with self._lock:
                 self._logs[keys[ref]] = (records, gap)
             if sink is not None and records is not None:
@@ -366,6 +374,7 @@ def collect(
     namespace: str | None,
     *,
     prefilter: Callable[[tuple[str, ...]], Prefilter | None] = lambda extra: None,
+    judge: Callable[[Record], object] | None = None,
 ) -> Evidence:
     """The run's Evidence; nothing is read until a view asks for it."""
-    return Evidence(source, namespace, prefilter=prefilter)
+    return Evidence(source, namespace, prefilter=prefilter, judge=judge)

@@ -27,7 +27,8 @@ class Run:
 
     def __post_init__(self) -> None:
         if self.evidence is None:
-            evidence = collect(self.source, self.namespace, prefilter=self._prefilter)
+            evidence = collect(self.source, self.namespace, prefilter=self._prefilter,
+                               judge=self.classify)
             object.__setattr__(self, "evidence", evidence)
 
     def _prefilter(self, extra: tuple[str, ...]) -> Prefilter:
