@@ -35,8 +35,10 @@ from kubectl_triage.source import LogWindow, Source
 
 OWNER_KINDS = ("deployments", "replicasets", "statefulsets")
 # Probes asked at once when a detector asks many (one app each): each is a pod-proxy round
-# trip, so 500 apps asked one after the other took longer than reading all their logs.
-PROBES_AT_ONCE = 10
+# trip, so 500 apps asked one after the other took longer than reading all their logs. As
+# many as logs are read at once by default (--max-requests 20): at 10, checklist on 500 Dapr
+# apps with 20 ms a request took 2.05x summary's time, at 20 1.61x (bench_checklist.py).
+PROBES_AT_ONCE = 20
 # the log, its window, and how it was filtered: "all" lines, the "run"'s prefilter, or the
 # literals of a command's own prefilter
 _LogKey = tuple[LogRef, LogWindow, object]
