@@ -309,3 +309,17 @@ def test_without_incidents_the_overview_lists_the_findings_or_says_nothing_fails
     clean = overview_text({"incidents": [], "history": [{}]}, **plain)
     assert clean.startswith("No incident: no failing workload found.")
     assert "HISTORY  1 item(s) over" in clean
+
+
+def test_no_headers_keeps_one_line_a_row_and_every_column_at_any_width():
+    """--no-headers is for awk: no message under its row, no column left out at 80."""
+    status = run(*HANDWRITTEN, "status", "--no-headers", env={"COLUMNS": "80"}).stdout
+    pods = run(*HANDWRITTEN, "status", "-o", "json").json()["pods"]
+    rows = status.split("\n\n")[0].splitlines()
+    assert len(rows) == len(pods)
+    assert all(row.split()[0].startswith(("deployment/", "pod/")) for row in rows)  # WORKLOAD
+    events = run(*HANDWRITTEN, "events", "--no-headers", env={"COLUMNS": "80"}).stdout
+    count = len(run(*HANDWRITTEN, "events", "-o", "json").json()["events"])
+    table = next(s for s in events.split("\n\n") if s.startswith(("Warning", "Normal")))
+    assert len(table.splitlines()) == count
+    assert all(line.split()[0] in ("Warning", "Normal") for line in table.splitlines())

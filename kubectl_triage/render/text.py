@@ -131,6 +131,10 @@ def _section(table: Table, options: RenderOptions, *, all_namespaces: bool = Fal
         return f"No {table.name} found."
     width = _width(options)
     below = table.columns.index(table.below) if table.below in table.columns else None
+    # --no-headers is for awk and cut: one line a row, the same columns whatever the width
+    script = options.no_headers
+    if script:
+        below = None
 
     def laid_out(keep: list[int]) -> tuple[list[str], list[list[str]], list[int], int | None]:
         headers = [table.columns[i].upper() for i in keep]
@@ -140,7 +144,7 @@ def _section(table: Table, options: RenderOptions, *, all_namespaces: bool = Fal
 
     # On a narrow terminal the message goes under its row, then the columns a reader can
     # spare go, before a name is cut ("deployment/…" tells no row from another).
-    for drop in table.narrow_drops:
+    for drop in () if script else table.narrow_drops:
         headers, rows, kinds, under = laid_out(keep)
         shown = [c for i, c in enumerate(headers) if i != under]
         rows_shown = [[c for i, c in enumerate(r) if i != under] for r in rows]
@@ -174,8 +178,9 @@ def _groups(report: Report, options: RenderOptions) -> str:
     if report.all_namespaces:
         headers.insert(0, "NAMESPACE")
     kinds = [column_kind(h) for h in headers]
+    # --no-headers is for awk and cut: one line a row, the same columns whatever the width
     return layout.table([] if options.no_headers else headers, rows, width=_width(options),
-                        kinds=kinds, below=len(headers) - 1)
+                        kinds=kinds, below=None if options.no_headers else len(headers) - 1)
 
 
 def _checks(report: Report, paint: _Paint, options: RenderOptions) -> str:
