@@ -51,9 +51,11 @@ class Evidence:
     into records: the rules' literals, and the `extra` words a view asked for with
     `look_for` before the first log was read (checklist's request path wants Dapr calls).
     Every view then gets the same records, and no log is read twice for another filter.
-    `judge(record)`, if given, is called on each record of a log as soon as that log is read,
-    in the reading thread: the run's judgement (a memo) is then made while the other logs
-    are still on the wire, not after the last one came."""
+    `judge(record)`, if given, is called on each record of a log read with the run's
+    prefilter as soon as that log is in (collect_logs hands each over as it completes): the
+    run's judgement (a memo) is then made while the other logs are still on the wire, not
+    after the last one came. Reads of every line (--all-lines, --grep) are left to the view:
+    --grep judges only the lines it keeps."""
 
     def __init__(
         self,
@@ -237,10 +239,12 @@ class Evidence:
             for ref in cached:
                 sink(self._grepped(self._logs[keys[ref]][0] or [], options))
 
+        judge = self._judge if mode == "run" else None
+
         def store(ref: LogRef, records: list[Record] | None, gap: Gap | None) -> None:
-            if self._judge is not None and records:
+            if judge is not None and records:
                 for record in records:
-                    self._judge(record)
+                    judge(record)
             with self._lock:
                 self._logs[keys[ref]] = (records, gap)
             if sink is not None and records is not None:
