@@ -191,11 +191,9 @@ def table(
                              paint=paint)
         return "\n".join(head + [line for lines in body for line in lines])
 
-    def others(cells: Sequence) -> list:
-        return [c for i, c in enumerate(cells) if i != below]
-
     head, body = _render(
-        others(headers), [others(r) for r in rows], width=width, kinds=others(kinds),
+        _without(headers, below), [_without(r, below) for r in rows], width=width,
+        kinds=_without(kinds, below),
         wrapped=frozenset(i - (i > below) for i in wrapped if i != below),
         paint=(lambda column, text: paint(column + (column >= below), text)) if paint else None,
     )
@@ -209,11 +207,16 @@ def table(
 
 
 def cuts(headers: Sequence[str], rows: Sequence[Sequence[str]], *, width: int | None,
-         kinds: Sequence[int] | None = None) -> bool:
+         kinds: Sequence[int] | None = None, below: int | None = None) -> bool:
     """Whether fitting the table to `width` cuts a name, a field or a time, or cuts a free
-    text below what still reads (24 columns)."""
+    text below what still reads (24 columns); with `below`, as table() lays it out (that
+    column under its row when the table would cut)."""
     if width is None or not rows:
         return False
+    if below is not None:
+        kinds = _kinds(headers, rows, kinds)
+        headers, rows, kinds = (
+            _without(headers, below), [_without(r, below) for r in rows], _without(kinds, below))
     kinds = _kinds(headers, rows, kinds)
     titles, natural = _measure(headers, rows)
     widths = fit(natural, kinds=kinds, titles=titles, width=width)
@@ -224,6 +227,10 @@ def cuts(headers: Sequence[str], rows: Sequence[Sequence[str]], *, width: int | 
 
 
 _READABLE = 24  # a free text cut to this still tells what happened (_STAGES' first floor)
+
+
+def _without(cells: Sequence, index: int) -> list:
+    return [c for i, c in enumerate(cells) if i != index]
 
 
 def _kinds(headers: Sequence[str], rows: Sequence[Sequence[str]],

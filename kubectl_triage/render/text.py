@@ -136,9 +136,11 @@ def _section(table: Table, options: RenderOptions, *, all_namespaces: bool = Fal
     if script:
         below = None
 
+    cells = [[one_line(safe(cell)) for cell in row] for row in table.rows]
+
     def laid_out(keep: list[int]) -> tuple[list[str], list[list[str]], list[int], int | None]:
         headers = [table.columns[i].upper() for i in keep]
-        rows = [[one_line(safe(row[i])) for i in keep] for row in table.rows]
+        rows = [[row[i] for i in keep] for row in cells]
         kinds = [column_kind(table.columns[i]) for i in keep]
         return headers, rows, kinds, keep.index(below) if below in keep else None
 
@@ -146,10 +148,7 @@ def _section(table: Table, options: RenderOptions, *, all_namespaces: bool = Fal
     # spare go, before a name is cut ("deployment/…" tells no row from another).
     for drop in () if script else table.narrow_drops:
         headers, rows, kinds, under = laid_out(keep)
-        shown = [c for i, c in enumerate(headers) if i != under]
-        rows_shown = [[c for i, c in enumerate(r) if i != under] for r in rows]
-        kinds_shown = [k for i, k in enumerate(kinds) if i != under]
-        if not layout.cuts(shown, rows_shown, width=width, kinds=kinds_shown):
+        if not layout.cuts(headers, rows, width=width, kinds=kinds, below=under):
             break
         keep = [i for i in keep if table.columns[i] != drop]
     headers, rows, kinds, under = laid_out(keep)
