@@ -143,6 +143,13 @@ def clean_line(line: str) -> str:
 
 def parse_time(text: str) -> datetime | None:
     """Parse an RFC 3339 / ISO 8601 time; naive times are taken as UTC."""
+    if len(text) == 30 and text[19] == "." and text[29] == "Z" and text[20:29].isdigit():
+        # the kubelet's own stamp (2026-11-28T10:00:00.250000000Z), on every line of a
+        # log read with timestamps: the general path below cost ~3 us of each record
+        try:
+            return datetime.fromisoformat(text[:26] + "+00:00")
+        except ValueError:
+            pass  # 2026/11/28…: the general path reads it
     t = text.strip().replace(",", ".").replace("/", "-")
     if t.endswith("UTC"):
         t = t[:-3].strip() + "+00:00"
@@ -159,11 +166,13 @@ def parse_time(text: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def split_server_time(line: str) -> tuple[datetime | None, str]:
+def split_server_stamp(line: str) -> tuple[str, str]:
+    """The server timestamp's text ("" without one) and the rest of the line; parsed
+    (parse_time) only where a time is read: a record's first line."""
     m = _SERVER_TS.match(line)
     if not m:
-        return None, line
-    return parse_time(m.group(1)), line[m.end() :]
+        return "", line
+    return m.group(1), line[m.end() :]
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +338,7 @@ def _maybe_continuation(line: str) -> bool:
 @dataclass(slots=True)
 class _Line:
     number: int
-    time: datetime | None
+    stamp: str  # the server timestamp's text, "" for none: parsed for a record's head only
     text: str
 
 
@@ -360,7 +369,7 @@ def _make_record(lines: list[_Line], ref: LogRef | None) -> Record:
         text=text,
         level=level,
         message=header.message,
-        time=head.time or header.time,
+        time=(parse_time(head.stamp) if head.stamp else None) or header.time,
         line=head.number,
         ref=ref,
         fields=header.fields,
@@ -382,8 +391,8 @@ def cut_line(line: str) -> str:
 
 
 def _to_line(number: int, raw: str) -> _Line:
-    time, rest = split_server_time(cut_line(raw))
-    return _Line(number, time, clean_line(rest))
+    stamp, rest = split_server_stamp(cut_line(raw))
+    return _Line(number, stamp, clean_line(rest))
 
 
 class RecordBuilder:

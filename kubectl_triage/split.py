@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from kubectl_triage.evidence import LogRef, Record
-from kubectl_triage.records import _maybe_continuation, clean_line, split_server_time
+from kubectl_triage.records import _maybe_continuation, clean_line, split_server_stamp
 from kubectl_triage.scan import Prefilter, iter_records
 
 # Below this a second process costs more (fork, a regex compile) than it saves.
@@ -59,7 +59,7 @@ def _boundary(handle, position: int) -> int:
         end = window.find(b"\n", offset)
         if end < 0:
             break
-        text = clean_line(split_server_time(window[offset:end].decode("utf-8", "replace"))[1])
+        text = clean_line(split_server_stamp(window[offset:end].decode("utf-8", "replace"))[1])
         if text and not _maybe_continuation(text):
             return position + offset
         offset = end + 1

@@ -11,9 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kubectl_triage.evidence import Level
+from kubectl_triage.records import parse_time
 from kubectl_triage.rules.engine import RuleSet, analyze_chunks
 from kubectl_triage.rules.load import builtin_rules
-from kubectl_triage.scan import BLOCK, MATCHER_ENV, iter_records, matcher_name
+from kubectl_triage.scan import BLOCK, MATCHER_ENV, _low_level, iter_records, matcher_name
 
 RULESET = RuleSet(builtin_rules())
 
@@ -352,3 +353,28 @@ def test_the_loud_hint_holds_wherever_a_loud_level_word_does(parts):
     line = "".join(parts).encode()
     if _LOUD_LEVEL.search(line):
         assert _LOUD_HINT.search(line)
+
+
+@given(
+    st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9998, 12, 31)),
+    st.integers(min_value=0, max_value=999),
+)
+def test_kubelet_stamps_read_as_every_other_form_of_the_same_time(when, nanos):
+    # parse_time reads the kubelet's 30-character stamp by a short path; it must give what
+    # the general path gives for the same instant written otherwise.
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%S.%f") + f"{nanos:03d}Z"
+    expected = when.replace(tzinfo=timezone.utc)
+    assert parse_time(stamp) == expected
+    assert parse_time(stamp.replace("Z", "+00:00")) == expected
+    assert parse_time(stamp.replace("-", "/", 2)) == expected  # not the short path's form
+
+
+def test_a_line_whose_level_is_loud_is_never_quiet_whatever_its_words():
+    # _low_level skips its INFO/DEBUG regex on a line without one of that regex's words
+    for line in (b'2026-11-28T10:00:00.250000000Z ERROR app request 49 failed: "error":null',
+                 b'{"level":"error","msg":"x"}', b"WARN errors=0", b"level=warn err=<nil>"):
+        assert not _low_level(line), line
+    for line in (b"2026-11-28T10:00:00.250000000Z INFO app errors=0",
+                 b'{"level":"info","error":null}', b"level=debug err=<nil>",
+                 b'{"severity": "info", "error": null}', b'{"level":30,"err":null}'):
+        assert _low_level(line), line
