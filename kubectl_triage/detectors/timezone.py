@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from kubectl_triage.detectors.model import Detected, Detector, judged_records
 from kubectl_triage.evidence import Record
 from kubectl_triage.records import parse_time
+from kubectl_triage.scan import trie_pattern
 
 if TYPE_CHECKING:
     from kubectl_triage.commands.common import Run
@@ -46,7 +47,8 @@ LITERALS = ("due_at", "due_time", "due=", "due:", "due at", "scheduled_for", "sc
 # Words a record must hold for the detector to look at it: those, and "<duration> late"
 # ("fired 2h0m0.5s late"). That one is no prefilter literal: " late" and its kin cost the
 # scan of every line ~4%, and a scheduler says it at WARN, a level the prefilter keeps.
-_WORDS = (*LITERALS, " late")
+# (one trie regex: ~2x faster than a test of each word, on every record a view counts)
+_WORDS = re.compile(trie_pattern(w.encode() for w in (*LITERALS, " late")).decode())
 
 # A zone as the runtimes print it: Z, UTC, GMT, +hh:mm, +hhmm, +hh, UTC+2, GMT+02:00.
 _ZONE = r"(?:(?:UTC|GMT)[+-]\d{1,2}(?::?\d\d)?|Z|UTC|GMT|[+-]\d\d(?::?\d\d)?)"
@@ -97,7 +99,7 @@ _UNITS = {"h": 3600, "hour": 3600, "hr": 3600, "m": 60, "min": 60, "minute": 60,
 def judge(record: Record) -> str | None:
     """What is off by whole hours in this record (its detail), or None."""
     lowered = record.text.lower()
-    if not any(w in lowered for w in _WORDS):
+    if not _WORDS.search(lowered):
         return None
     for check in (_due_and_fired, _lateness):
         found = check(record)

@@ -104,7 +104,7 @@ class RuleSet:
                 continue
             if record.level and record.level < rule.min_level:
                 continue
-            if rule.matches(record.text, lowered):
+            if rule.matches(record.text, lowered, holds_literal=True):
                 return Match(rule)
         return None
 

@@ -53,14 +53,22 @@ class Rule:
     # match). Keyed by text, so a Rule copied with other patterns stays right.
     gates: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
-    def matches(self, text: str, lowered: str) -> bool:
-        if self.literals and not any(word in lowered for word in self.literals):
+    def matches(self, text: str, lowered: str, *, holds_literal: bool = False) -> bool:
+        """`holds_literal`: the caller knows `lowered` holds one of the rule's literals
+        (RuleSet's index found it), so the check is not made again."""
+        if not holds_literal and self.literals and not any(w in lowered for w in self.literals):
             return False
         gates = self.gates
         for p in self.patterns:
+            # a plain loop, not any() over a generator: this runs for every pattern of every
+            # candidate rule of every record, and the generator cost more than the look-ups
             gate = gates.get(p.pattern)
-            if gate and not any(word in lowered for word in gate):
-                continue
+            if gate:
+                for word in gate:
+                    if word in lowered:
+                        break
+                else:
+                    continue  # no word of its gate: it cannot match
             if p.search(text):
                 return not any(x.search(text) for x in self.exclude)
         return False
