@@ -30,6 +30,7 @@ from kubectl_triage.kube.client import Kube, retry_delay, translate
 MAX_RESUMES = 2
 # Query keys that select a window by position or age: a resume selects by time instead.
 _WINDOW_KEYS = ("tailLines", "sinceSeconds", "sinceTime", "limitBytes")
+_BLOCK = 1 << 16  # bytes of a log handed over at a time
 
 
 def _time_key(line: bytes) -> tuple[bytes, int] | None:
@@ -183,21 +184,39 @@ def _read(
     deadline: float | None,
 ) -> Iterator[bytes]:
     response = kube.open(path, query, idle_timeout=not follow, deadline=deadline)
+    # The API server sends a log in HTTP chunks of ~2 KB, and each one handed over costs the
+    # bookkeeping of _Progress and the scan's join (~0.4 s of CPU over the 400 logs of
+    # bench/bench_logs.py): chunks are held until a block has come, unless following, and
+    # what is held is handed over before a break or the deadline is dealt with.
+    held: list[bytes] = []
+    size = 0
     try:
-        for chunk in response.stream(1 << 16, decode_content=True):
-            new = progress.feed(chunk)
-            if new:
-                yield new
+        for chunk in response.stream(_BLOCK, decode_content=True):
+            held.append(chunk)
+            size += len(chunk)
+            if follow or size >= _BLOCK:
+                block, held, size = held, [], 0
+                yield from _hand_over(progress, block)
             if _spent(deadline):
                 raise Timeout("the read reached --request-timeout")
     except TriageError:
+        yield from _hand_over(progress, held)
         raise
     except Exception as exc:  # noqa: BLE001 - the connection broke mid-way
+        yield from _hand_over(progress, held)
         raise _Cut(translate(exc, host=kube.host), exc) from None
     finally:
         response.release_conn()
+    yield from _hand_over(progress, held)
     if progress.pending:
         yield progress.feed(b"\n")  # a last line without its newline
+
+
+def _hand_over(progress: _Progress, held: list[bytes]) -> Iterator[bytes]:
+    if held:
+        new = progress.feed(held[0] if len(held) == 1 else b"".join(held))
+        if new:
+            yield new
 
 
 def _spent(deadline: float | None) -> bool:
