@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from kubectl_triage.collect.run import Evidence, collect
 from kubectl_triage.evidence import Level, Pod, Record
-from kubectl_triage.rules.engine import LEVEL_LITERALS, Match, RuleSet, Tally, fingerprint
+from kubectl_triage.rules.engine import LEVEL_LITERALS, Match, RuleSet, Tally
 from kubectl_triage.scan import Prefilter
 from kubectl_triage.source import Source
 
@@ -24,13 +24,11 @@ class Run:
     _judged: dict[int, tuple[Record, Match | None]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    # record id -> its fingerprint, for the records in _judged (which keeps them alive)
-    _keys: dict[int, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.evidence is None:
             evidence = collect(self.source, self.namespace, prefilter=self._prefilter,
-                               judge=self._judge_early)
+                               judge=self.classify)
             object.__setattr__(self, "evidence", evidence)
 
     def _prefilter(self, extra: tuple[str, ...]) -> Prefilter:
@@ -43,7 +41,7 @@ class Run:
 
     def afresh(self) -> Run:
         """The same run over new Evidence (a poll that must see the cluster change)."""
-        return replace(self, evidence=None, _judged={}, _keys={})
+        return replace(self, evidence=None, _judged={})
 
     @property
     def namespace_label(self) -> str:
@@ -55,20 +53,6 @@ class Run:
             known = self._judged[id(record)] = (record, self.ruleset.classify(record))
         return known[1]
 
-    def fingerprint(self, record: Record) -> str:
-        key = self._keys.get(id(record))
-        if key is None:
-            self.classify(record)  # kept in _judged, so its id stays its own
-            key = self._keys[id(record)] = fingerprint(record)
-        return key
-
-    def _judge_early(self, record: Record) -> None:
-        """Evidence's hook, on each record as its log comes in: the judgement and, for a
-        record a tally counts, its group, made while other logs are still on the wire
-        rather than after the last one (the run's time to its report)."""
-        if self.classify(record) is not None or record.level >= Level.WARNING:
-            self.fingerprint(record)
-
     def note(self, verdicts: Iterable[tuple[Record, Match]]) -> None:
         """A detector's judgement of these records, over the table's, for the rest of the
         run (detectors.run_detectors)."""
@@ -77,9 +61,7 @@ class Run:
 
     def tally(self, *, min_level: Level = Level.WARNING) -> Tally:
         """A Tally that judges through the run's memo."""
-        return Tally(
-            self.ruleset, min_level=min_level, classify=self.classify, key=self.fingerprint
-        )
+        return Tally(self.ruleset, min_level=min_level, classify=self.classify)
 
     @staticmethod
     def workload_of(pods: Iterable[Pod]) -> dict[str, str]:

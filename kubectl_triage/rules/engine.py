@@ -236,13 +236,11 @@ class Tally:
         *,
         min_level: Level = Level.WARNING,
         classify: Callable[[Record], Match | None] | None = None,
-        key: Callable[[Record], str] = fingerprint,
     ) -> None:
         self.ruleset = ruleset
         self.min_level = min_level  # unnamed records below this are not grouped
         # a run's memoised judge, so that several tallies over one record judge it once
         self.classify = classify or ruleset.classify
-        self.key = key  # a record's group (its fingerprint; a run's memo of it)
         self._groups: dict[tuple[str, str], _Acc] = {}
         # per log: the line of the last named record, and fallback records not yet beside one
         self._last_named: dict[LogRef | None, int] = {}
@@ -272,7 +270,7 @@ class Tally:
         if match is None and record.level < self.min_level:
             return None
         rule_id = match.rule.id if match else ""
-        key = (rule_id, self.key(record))
+        key = (rule_id, fingerprint(record))
         acc = self._groups.get(key)
         if acc is None:
             acc = self._groups[key] = _Acc(
