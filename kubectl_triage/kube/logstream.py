@@ -214,7 +214,7 @@ def _read(
 
 def _hand_over(progress: _Progress, held: list[bytes]) -> Iterator[bytes]:
     if held:
-        new = progress.feed(held[0] if len(held) == 1 else b"".join(held))
+        new = progress.feed(b"".join(held))  # (one part: join returns it, uncopied)
         if new:
             yield new
 
