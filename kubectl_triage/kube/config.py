@@ -107,6 +107,9 @@ def _absolute(section: str, entry: dict[str, Any], base: Path) -> dict[str, Any]
 
 
 def resolve(options: ConnectOptions) -> Resolved:
+    from kubectl_triage.kube import clientimport
+
+    clientimport.light()  # before the first import of the client
     from kubernetes import client
     from kubernetes.config.config_exception import ConfigException
 
