@@ -8,6 +8,7 @@ back is small whatever the log size.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -201,18 +202,20 @@ def collect_logs(
     refs: list[LogRef],
     *,
     options: LogOptions,
-    prefilter: Prefilter | None,
+    prefilter: Callable[[], Prefilter | None],
     progress: Callable[[int, int], None] | None = None,
     sink: Callable[[list[Record]], None] | None = None,
     on_log: Callable[[LogRef, list[Record] | None, Gap | None], None] | None = None,
 ) -> LogResult:
     """Logs fetched and parsed concurrently. With `sink`, each log's records go to it as
     soon as that log is read (so judging overlaps fetching) and are not kept; `on_log`
-    hears of each log as it is done (its records, or its gap; neither: no such instance)."""
+    hears of each log as it is done (its records, or its gap; neither: no such instance).
+    `prefilter()` gives the lines worth parsing (None: all); each worker asks for it once its
+    request is answered, so that building it (the first time) overlaps the other requests."""
     records: list[Record] = []
     gaps: list[Gap] = []
     read = 0
-    active = None if options.all_lines or options.grep else prefilter
+    active = (lambda: None) if options.all_lines or options.grep else prefilter
     workers = max(1, min(options.max_requests, len(refs)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(_read_one, source, ref, options, active): ref for ref in refs}
@@ -235,10 +238,13 @@ def collect_logs(
 
 
 def _read_one(
-    source: Source, ref: LogRef, options: LogOptions, prefilter: Prefilter | None
+    source: Source, ref: LogRef, options: LogOptions, prefilter: Callable[[], Prefilter | None]
 ) -> tuple[list[Record] | None, Gap | None]:
     try:
-        records = list(iter_records(source.log(ref, options.window), ref=ref, prefilter=prefilter))
+        chunks = iter(source.log(ref, options.window))
+        first = next(chunks, b"")  # the request is sent and answered before prefilter()
+        chunks = itertools.chain((first,), chunks)
+        records = list(iter_records(chunks, ref=ref, prefilter=prefilter()))
     except (NotFound, BadRequest) as exc:
         if ref.previous:
             return None, None  # no earlier instance: normal, not a gap

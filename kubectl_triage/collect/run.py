@@ -257,7 +257,7 @@ class Evidence:
             self.source,
             missing,
             options=read_options,
-            prefilter=prefilter or self.prefilter,
+            prefilter=lambda: prefilter or self.prefilter,
             progress=progress,
             on_log=store,
         )

@@ -1,12 +1,15 @@
 """Applies the rules table to records; groups and counts what it finds.
 
-`RuleSet` is built once per run (it compiles the prefilter); `Tally` takes records one at a
-time and keeps only aggregates, so memory stays flat however long the logs are.
+`RuleSet` is made once per run; it compiles its prefilter and its literal index (~0.08 s)
+when first asked for them, so that a live run sends its first requests before, not after:
+the first log read builds them while the others are on the wire. `Tally` takes records one
+at a time and keeps only aggregates, so memory stays flat however long the logs are.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -63,38 +66,37 @@ class RuleSet:
         # Most specific first: the first specific match ends the search.
         self.rules = tuple(sorted(rules, key=lambda r: -r.specificity))
         self.by_id = {r.id: r for r in rules}
-        self.prefilter = Prefilter(
-            [*(w for r in rules for w in r.literals), *literals],
-            quiet_words=[*LEVEL_LITERALS, *quiet_literals(rules)],
-            keep_all=any(not r.literals and "log" in r.scopes for r in rules),
-            common=common_text().encode(),
-        )
-        self._index_literals()
+        self._extra_literals = tuple(literals)
+        self._built = threading.Lock()
+        self._prefilter: Prefilter | None = None
+        self._index: _LiteralIndex | None = None
 
-    def _index_literals(self) -> None:
-        """One regex pass over a record names the rules whose literals it holds; the per-rule
-        loop over ~600 literals cost ~50 us a record. At each position the trie matches the
-        longest literal, so each word maps to the rules of every literal that begins it.
-        A rule without literals is a candidate for every record."""
-        by_word: dict[bytes, set[int]] = {}
-        for index, rule in enumerate(self.rules):
-            for word in rule.literals:
-                by_word.setdefault(word.encode(), set()).add(index)
-        self._always = frozenset(i for i, r in enumerate(self.rules) if not r.literals)
-        self._candidates = {
-            word: frozenset().union(
-                self._always, *(by_word.get(word[:n], ()) for n in range(1, len(word) + 1))
-            )
-            for word in by_word
-        }
-        words = sorted(by_word)
-        self._literal_re = re.compile(b"(?=(" + trie_pattern(words) + b"))") if words else None
+    @property
+    def prefilter(self) -> Prefilter:
+        """What the scan looks for: the rules' literals and the extra ones (built once)."""
+        if self._prefilter is None:
+            with self._built:
+                if self._prefilter is None:
+                    rules = self.rules
+                    self._prefilter = Prefilter(
+                        [*(w for r in rules for w in r.literals), *self._extra_literals],
+                        quiet_words=[*LEVEL_LITERALS, *quiet_literals(rules)],
+                        keep_all=any(not r.literals and "log" in r.scopes for r in rules),
+                        common=common_text().encode(),
+                    )
+        return self._prefilter
 
     def _candidate_rules(self, lowered: str) -> frozenset[int]:
-        if self._literal_re is None:
-            return self._always
-        found = {m.group(1) for m in self._literal_re.finditer(lowered.encode("utf-8", "replace"))}
-        return frozenset().union(self._always, *(self._candidates[w] for w in found))
+        index = self._index
+        if index is None:
+            with self._built:
+                if self._index is None:
+                    self._index = _LiteralIndex(self.rules)
+            index = self._index
+        if index.regex is None:
+            return index.always
+        found = {m.group(1) for m in index.regex.finditer(lowered.encode("utf-8", "replace"))}
+        return frozenset().union(index.always, *(index.candidates[w] for w in found))
 
     def classify(self, record: Record) -> Match | None:
         lowered = record.text.lower()
@@ -108,6 +110,27 @@ class RuleSet:
                 return Match(rule)
         return None
 
+
+class _LiteralIndex:
+    """One regex pass over a record names the rules whose literals it holds; the per-rule
+    loop over ~600 literals cost ~50 us a record. At each position the trie matches the
+    longest literal, so each word maps to the rules of every literal that begins it.
+    A rule without literals is a candidate for every record."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        by_word: dict[bytes, set[int]] = {}
+        for index, rule in enumerate(rules):
+            for word in rule.literals:
+                by_word.setdefault(word.encode(), set()).add(index)
+        self.always = frozenset(i for i, r in enumerate(rules) if not r.literals)
+        self.candidates = {
+            word: frozenset().union(
+                self.always, *(by_word.get(word[:n], ()) for n in range(1, len(word) + 1))
+            )
+            for word in by_word
+        }
+        words = sorted(by_word)
+        self.regex = re.compile(b"(?=(" + trie_pattern(words) + b"))") if words else None
 
 # What varies between two occurrences of one failure, set aside so that one failure across
 # thousands of requests is one group: times, ids named as such, uuids, hex, addresses and
