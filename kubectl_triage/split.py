@@ -8,10 +8,8 @@ process. Imports the standard library, `evidence`, `records` and `scan`.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from kubectl_triage.evidence import LogRef, Record
@@ -117,6 +115,9 @@ def scan_file(path: Path, *, prefilter: Prefilter, ref: LogRef | None = None,
     if len(segments) == 1:
         yield from iter_records(_read(path, 0, segments[0][1]), ref=ref, prefilter=prefilter)
         return
+    import multiprocessing  # here: every command imports this module, few use processes
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     _KEEP = keep
     try:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from kubectl_triage.detectors.model import Detected, Detector
 from kubectl_triage.evidence import Pod, Verdict
-from kubectl_triage.incidents.history import retired_replicasets
 from kubectl_triage.report import Check
 
 if TYPE_CHECKING:
@@ -55,6 +54,9 @@ def pods_check(pods: list[Pod], ns: str, *, retired: frozenset[str] = frozenset(
 
 
 def detect(run: Run) -> Detected:
+    # imported here: the incidents package costs every command ~20 ms of start-up
+    from kubectl_triage.incidents.history import retired_replicasets
+
     evidence = run.evidence
     retired = frozenset(retired_replicasets(evidence.replicasets))
     return Detected(checks=(pods_check(evidence.pods, evidence.scope_namespace, retired=retired),))
