@@ -8,7 +8,7 @@ empty modules over the real folders, so that the modules a connection needs (the
 Configuration, its REST client, its exceptions, the kubeconfig loader) import on their own.
 The first use of any other name of such a package (`kubernetes.client.CoreV1Api`, for exec and
 port-forward in kube/inpod.py) runs its real `__init__` into the same module, once, under a
-lock: the whole client is then there, as after a plain import.
+lock of its own: the whole client is then there, as after a plain import.
 
 Only when nothing has imported `kubernetes` yet; tests/test_clientimport.py checks, against
 the installed client, that what it gives is what a plain import gives.
@@ -56,10 +56,13 @@ def _deferred(spec: ModuleSpec, names: dict[str, str]) -> None:
     """A package module whose `__init__` runs on the first use of a name it would define."""
     module = importlib.util.module_from_spec(spec)
     ran = False
+    # One lock per package: a thread running the client's __init__ imports its submodules,
+    # and must not wait for a thread that holds one of them while it asks the top package.
+    lock = threading.RLock()
 
     def run_init() -> None:
         nonlocal ran
-        with _LOCK:
+        with lock:
             if not ran:
                 ran = True
                 assert spec.loader is not None
