@@ -89,4 +89,3 @@ def _deferred(spec: ModuleSpec, names: dict[str, str]) -> None:
     if "." in spec.name:
         parent, _, child = spec.name.rpartition(".")
         setattr(sys.modules[parent], child, module)
-

@@ -77,22 +77,28 @@ class RuleSet:
         if self._prefilter is None:
             with self._built:
                 if self._prefilter is None:
-                    rules = self.rules
-                    self._prefilter = Prefilter(
-                        [*(w for r in rules for w in r.literals), *self._extra_literals],
-                        quiet_words=[*LEVEL_LITERALS, *quiet_literals(rules)],
-                        keep_all=any(not r.literals and "log" in r.scopes for r in rules),
-                        common=common_text().encode(),
-                    )
+                    self._prefilter = self._make_prefilter()
         return self._prefilter
 
-    def _candidate_rules(self, lowered: str) -> frozenset[int]:
-        index = self._index
-        if index is None:
+    def _make_prefilter(self) -> Prefilter:
+        rules = self.rules
+        return Prefilter(
+            [*(w for r in rules for w in r.literals), *self._extra_literals],
+            quiet_words=[*LEVEL_LITERALS, *quiet_literals(rules)],
+            keep_all=any(not r.literals and "log" in r.scopes for r in rules),
+            common=common_text().encode(),
+        )
+
+    @property
+    def _literal_index(self) -> _LiteralIndex:
+        if self._index is None:
             with self._built:
                 if self._index is None:
                     self._index = _LiteralIndex(self.rules)
-            index = self._index
+        return self._index
+
+    def _candidate_rules(self, lowered: str) -> frozenset[int]:
+        index = self._literal_index
         if index.regex is None:
             return index.always
         found = {m.group(1) for m in index.regex.finditer(lowered.encode("utf-8", "replace"))}
@@ -131,6 +137,7 @@ class _LiteralIndex:
         }
         words = sorted(by_word)
         self.regex = re.compile(b"(?=(" + trie_pattern(words) + b"))") if words else None
+
 
 # What varies between two occurrences of one failure, set aside so that one failure across
 # thousands of requests is one group: times, ids named as such, uuids, hex, addresses and
